@@ -258,7 +258,9 @@ func (c *checker) runFiles(a *Action, idx *outputIndex) {
 	if a.SplitErr != nil || len(a.Words) < 2 {
 		return
 	}
-	_, builtin := schema.LookupImage(a.Image)
+	// Code paths are checked for built-in images and for unknown ones (usually a misspelt
+	// built-in, such as Rscript:v2); a reusable action's arguments are its own business.
+	_, reusable := schema.LookupReusableAction(a.Image)
 	var transitive map[*Action]bool
 	needs := map[string]bool{}
 	for _, id := range a.NeedIDs() {
@@ -317,7 +319,7 @@ func (c *checker) runFiles(a *Action, idx *outputIndex) {
 			}
 			continue
 		}
-		if builtin && isCodePath(val) {
+		if !reusable && isCodePath(val) {
 			c.fileExists(val, a.WordRange(c.text, wi), "file")
 		}
 	}

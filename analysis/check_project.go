@@ -395,6 +395,9 @@ func (c *checker) actions() {
 		}
 		return
 	}
+	if ap.Value.IsNull() && c.blankedKeysUnder(ap) {
+		return
+	}
 	if ap.Value.Kind != KindMapping {
 		c.add(CodeActionsType, rangeOr(ap.Value.Range, ap.Key.Range), "Project `actions` section must be a dictionary of key/value pairs")
 		return
@@ -999,6 +1002,11 @@ func ehrqlCommandLike(a *Action) string {
 }
 
 func (c *checker) extras(a *Action) {
+	if cfg := a.Config; cfg != nil && cfg.Kind == KindMapping {
+		if _, builtin := schema.LookupImage(a.Image); builtin {
+			c.add(CodeConfigBuiltin, cfg.Range, "`config` is passed to the script as `--config '<json>'`; make sure the script reads it")
+		}
+	}
 	if d := a.DummyDataFile; d != nil && d.Kind == KindScalar {
 		if !(a.Image == "cohortextractor" && ehrqlCommandLike(a) == "generate_cohort") {
 			msg := "`dummy_data_file` is only used by cohort-extractor's generate_cohort; it has no effect here"

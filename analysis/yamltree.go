@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -378,8 +379,12 @@ func (c *converter) convert(n ast.Node) *Node {
 			body := strings.TrimRight(v.Value.Token.Origin, " \t\r\n")
 			// The body starts on the line after the header.
 			from := c.lines.Start(c.lines.Line(start) + 1)
-			if i := strings.Index(string(c.text[min(from, len(c.text)):]), strings.TrimLeft(body, " \t\r\n")); i >= 0 && body != "" {
-				end = from + i + len(strings.TrimLeft(body, " \t\r\n"))
+			trimmed := strings.TrimLeft(body, " \t\r\n")
+			from = min(from, len(c.text))
+			// The body can only sit within its own length (plus indentation) of the header.
+			limit := min(len(c.text), from+2*len(body)+64)
+			if i := bytes.Index(c.text[from:limit], []byte(trimmed)); i >= 0 && trimmed != "" {
+				end = from + i + len(trimmed)
 			}
 		}
 		out.Range = Range{start, end}
