@@ -15,7 +15,7 @@
 //     required. [Keys] and [Doc] read this table, and so does the JSON
 //     Schema generator, which copies the same text into each property's
 //     description. Hover text and schema descriptions therefore never drift.
-//   - The project model (project.go). Go types ([Project], [Action],
+//   - The project model (project.go, jsonschema.go). Go types ([Project], [Action],
 //     [Outputs], [Expectations], ...) mirror the file. [ProjectJSONSchema]
 //     reflects them with github.com/invopop/jsonschema and then layers on
 //     the rules a struct cannot express: the `image:tag` pattern of `run`,

@@ -1,10 +1,12 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/invopop/jsonschema"
 	orderedmap "github.com/pb33f/ordered-map/v2"
@@ -153,11 +155,54 @@ func outputPathRules() []*jsonschema.Schema {
 // duplicate output paths or `run` commands, and `--output` matching are left
 // to osls itself.
 func ProjectJSONSchema() ([]byte, error) {
+	b, err := generatedSchema()
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Clone(b), nil
+}
+
+// generatedSchema builds the schema once; ProjectJSONSchema hands out copies.
+var generatedSchema = sync.OnceValues(func() ([]byte, error) {
 	s, err := projectSchema()
 	if err != nil {
 		return nil, err
 	}
-	return json.MarshalIndent(s, "", "  ")
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return unescapeHTML(b), nil
+})
+
+// unescapeHTML undoes encoding/json's escaping of <, > and & inside
+// strings, which is valid JSON but makes the descriptions hard to read.
+func unescapeHTML(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 >= len(b) {
+			out = append(out, b[i])
+			continue
+		}
+		if i+6 <= len(b) {
+			switch string(b[i : i+6]) {
+			case `\u003c`:
+				out, i = append(out, '<'), i+5
+				continue
+			case `\u003e`:
+				out, i = append(out, '>'), i+5
+				continue
+			case `\u0026`:
+				out, i = append(out, '&'), i+5
+				continue
+			}
+		}
+		// Any other escape: copy it whole so an escaped backslash is not
+		// mistaken for the start of another escape.
+		out = append(out, b[i], b[i+1])
+		i++
+	}
+	return out
 }
 
 // projectSchema reflects the Go types and adds the rules they cannot carry.
