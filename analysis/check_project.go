@@ -5,6 +5,7 @@ import (
 	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/agnivade/levenshtein"
@@ -245,7 +246,7 @@ func (c *checker) version() {
 		c.add(CodeVersionNonInteger, n.Range, fmt.Sprintf("use a whole version number: %s behaves like version %d", c.src(n.Range), behavesLike(v)))
 	}
 	if v != schema.LatestVersion {
-		msg := fmt.Sprintf("Your project file is using an old version (%s); consider updating to version %d", c.src(n.Range), schema.LatestVersion)
+		msg := fmt.Sprintf("Your project file is using an old version (%s); consider updating to version %d", pyFloat(v), schema.LatestVersion)
 		var fixes []Fix
 		if why := c.blockersForLatest(); len(why) == 0 {
 			fixes = append(fixes, Fix{Title: "Update to version 5.0", Edits: []TextEdit{{Range: n.Range, NewText: `"5.0"`}}})
@@ -254,6 +255,14 @@ func (c *checker) version() {
 		}
 		c.add(CodeVersionOld, n.Range, msg, fixes...)
 	}
+}
+
+// pyFloat formats a version as Python's str(float) does ("4.0", "3.5").
+func pyFloat(v float64) string {
+	if v == float64(int64(v)) {
+		return fmt.Sprintf("%.1f", v)
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 // behavesLike names the whole version whose rules a fractional version follows.
