@@ -72,7 +72,7 @@ type Server struct {
 	diag   *diagnoser
 
 	mu    sync.Mutex
-	roots []string                         // workspace folders
+	roots []string                        // workspace folders
 	disk  map[string]*analysis.FSSnapshot // study folder -> cached listing
 	caps  clientCaps
 
