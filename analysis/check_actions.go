@@ -204,7 +204,7 @@ func (c *checker) overlaps(idx *outputIndex) {
 			}
 			for _, lit := range idx.literalsIn(dirOf(o.Path)) {
 				b := lit.action
-				if reported[b] || !MatchOutput(o.Path, lit.pattern) || isNeededBy(c.p, b, a) {
+				if reported[b] || c.needSet(b)[a.ID] || !MatchOutput(o.Path, lit.pattern) {
 					continue
 				}
 				reported[b] = true
@@ -214,14 +214,20 @@ func (c *checker) overlaps(idx *outputIndex) {
 	}
 }
 
-// isNeededBy reports whether b lists a directly in its needs.
-func isNeededBy(p *Project, a, b *Action) bool {
-	for _, id := range a.NeedIDs() {
-		if id == b.ID {
-			return true
-		}
+// needSet returns the ids that action a lists in its needs, computed once per check.
+func (c *checker) needSet(a *Action) map[string]bool {
+	if c.needSets == nil {
+		c.needSets = map[*Action]map[string]bool{}
 	}
-	return false
+	s, ok := c.needSets[a]
+	if !ok {
+		s = map[string]bool{}
+		for _, id := range a.NeedIDs() {
+			s[id] = true
+		}
+		c.needSets[a] = s
+	}
+	return s
 }
 
 // transitiveNeeds returns every action reachable through needs from a (excluding a).

@@ -39,6 +39,7 @@ type checker struct {
 	snap Snapshot
 	ds   []Diagnostic
 
+	needSets   map[*Action]map[string]bool
 	files      map[string]bool   // repo files, when a snapshot is given
 	filesLower map[string]string // lower-case path -> real path
 }

@@ -406,7 +406,7 @@ func allRuleInputs() []string {
 	return inputs
 }
 
-// TestEveryCodeIsTested makes sure each code in the table is produced by at least one rule
+// TestEveryCodeIsTested makes sure each project.yaml code (PY…) in the table is produced by at least one rule
 // case, so a code cannot silently stop being reported.
 func TestEveryCodeIsTested(t *testing.T) {
 	seen := map[string]bool{}
@@ -416,7 +416,7 @@ func TestEveryCodeIsTested(t *testing.T) {
 		}
 	}
 	for _, c := range Codes {
-		if !seen[c.ID] {
+		if strings.HasPrefix(c.ID, "PY") && !seen[c.ID] {
 			t.Errorf("no test input produces %s (%s)", c.ID, c.Name)
 		}
 	}

@@ -3,6 +3,7 @@ package analysis
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -61,7 +62,7 @@ func FuzzSplitShell(f *testing.F) {
 	})
 }
 
-func largestProject(b *testing.B) []byte {
+func largestProject(b testing.TB) []byte {
 	p := filepath.Join("..", "..", "shared", "corpus", "real", "opensafely__disparities-comparison", "project.yaml")
 	if d := os.Getenv("OSLS_CORPUS"); d != "" {
 		p = filepath.Join(d, "opensafely__disparities-comparison", "project.yaml")
@@ -78,6 +79,8 @@ func largestProject(b *testing.B) []byte {
 func BenchmarkCheckLargestProject(b *testing.B) {
 	text := largestProject(b)
 	snap := MapSnapshot{}
+	cacheEnabled = false
+	defer func() { cacheEnabled = true }()
 	b.ReportAllocs()
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
@@ -88,8 +91,59 @@ func BenchmarkCheckLargestProject(b *testing.B) {
 // BenchmarkParseLargestProject measures the YAML layer alone.
 func BenchmarkParseLargestProject(b *testing.B) {
 	text := largestProject(b)
+	cacheEnabled = false
+	defer func() { cacheEnabled = true }()
 	b.ReportAllocs()
 	for b.Loop() {
 		ParseProject("project.yaml", text)
+	}
+}
+
+// TestChunkedParseMatchesWholeParse checks that the chunked parser builds the same tree as
+// the whole-file parser on the largest real file.
+func TestChunkedParseMatchesWholeParse(t *testing.T) {
+	text := largestProject(t)
+	lines := NewLines(text)
+	chunked := parseChunked(text, lines)
+	if chunked == nil {
+		t.Fatal("the largest real file was not parsed in chunks")
+	}
+	whole, perr := parseOnce(text, lines)
+	if perr != nil {
+		t.Fatal(perr.Message)
+	}
+	var a, b strings.Builder
+	dumpNode(&a, text, chunked, "")
+	dumpNode(&b, text, whole, "")
+	if a.String() != b.String() {
+		t.Fatal("chunked and whole-file trees differ")
+	}
+}
+
+// BenchmarkCheckLargestProjectAfterEdit is the editor's case: one action changed, the other
+// chunks come from the cache.
+func BenchmarkCheckLargestProjectAfterEdit(b *testing.B) {
+	text := largestProject(b)
+	snap := MapSnapshot{}
+	CheckProject(snap, "project.yaml", text)
+	edited := []byte(strings.Replace(string(text), "outputs:", "outputs: ", 1))
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if i%2 == 0 {
+			CheckProject(snap, "project.yaml", edited)
+		} else {
+			CheckProject(snap, "project.yaml", text)
+		}
+	}
+}
+
+// BenchmarkRulesLargestProject measures the rules alone, on an already parsed file.
+func BenchmarkRulesLargestProject(b *testing.B) {
+	text := largestProject(b)
+	p := ParseProject("project.yaml", text)
+	snap := MapSnapshot{}
+	b.ReportAllocs()
+	for b.Loop() {
+		CheckParsedProject(snap, p)
 	}
 }

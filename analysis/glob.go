@@ -4,7 +4,20 @@ import "strings"
 
 // MatchOutput reports whether name matches an output pattern the way the job runner matches
 // them: `*` stands for any run of characters except `/`; everything else is literal.
-func MatchOutput(pattern, name string) bool { return matchStar(pattern, name, false) }
+func MatchOutput(pattern, name string) bool {
+	// Cheap rejection on the literal text before the first and after the last star: most
+	// pairs in a big project differ there.
+	first := strings.IndexByte(pattern, '*')
+	if first < 0 {
+		return pattern == name
+	}
+	last := strings.LastIndexByte(pattern, '*')
+	if !strings.HasPrefix(name, pattern[:first]) || !strings.HasSuffix(name, pattern[last+1:]) || len(name) < first+len(pattern)-last-1 {
+		return false
+	}
+	tail := len(pattern) - last - 1
+	return matchStar(pattern[first:last+1], name[first:len(name)-tail], false)
+}
 
 // matchStar matches a pattern whose only wildcard is `*`. When span is true a `*` may also
 // cross `/` (ehrQL's directory outputs use that rule).

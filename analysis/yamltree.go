@@ -102,6 +102,12 @@ const maxRecoveries = 32
 // checked. Each independent broken region is reported once.
 func ParseYAML(text []byte) *YAMLDoc {
 	doc := &YAMLDoc{Text: text, Lines: NewLines(text)}
+	if len(text) >= minChunkedSize {
+		if root := parseChunked(text, doc.Lines); root != nil {
+			doc.Root = root
+			return doc
+		}
+	}
 	work := text
 	for attempt := 0; attempt <= maxRecoveries; attempt++ {
 		root, perr := parseOnce(work, doc.Lines)
@@ -220,6 +226,12 @@ func chunkAround(text []byte, lines *Lines, line int) (Range, string) {
 }
 
 func parseOnce(text []byte, lines *Lines) (root *Node, perr *YAMLError) {
+	return parseAt(text, lines, 0)
+}
+
+// parseAt parses text that starts at byte offset base of its file: every range in the
+// result is shifted by base.
+func parseAt(text []byte, lines *Lines, base int) (root *Node, perr *YAMLError) {
 	defer func() {
 		if r := recover(); r != nil {
 			root = nil
@@ -249,6 +261,9 @@ func parseOnce(text []byte, lines *Lines) (root *Node, perr *YAMLError) {
 	n := c.convert(d.Body)
 	if c.err != nil {
 		return nil, c.err
+	}
+	if base != 0 {
+		shiftInPlace(n, base)
 	}
 	return n, nil
 }
@@ -503,4 +518,17 @@ func (c *converter) spanMapping(out *Node, start, end *token.Token) {
 		}
 	}
 	out.Range = Range{s, e}
+}
+
+// shiftInPlace moves every range of a freshly built tree by delta bytes.
+func shiftInPlace(n *Node, delta int) {
+	n.Range.Start += delta
+	n.Range.End += delta
+	for _, p := range n.Pairs {
+		shiftInPlace(p.Key, delta)
+		shiftInPlace(p.Value, delta)
+	}
+	for _, it := range n.Items {
+		shiftInPlace(it, delta)
+	}
 }
