@@ -99,7 +99,19 @@ func (q *completer) complete() []Completion {
 	case len(c.path) == 0 && c.key == "version":
 		q.add(Completion{Label: "'5.0'", Kind: CompleteValue, Detail: "the current project format", Insert: "'5.0'", Replace: c.word})
 	}
+	if len(q.out) == 0 {
+		q.fromTree()
+	}
 	return q.out
+}
+
+// fromTree completes inside flow collections ({run: ..., needs: [...]}), where the lines
+// say little, using the parsed tree instead.
+func (q *completer) fromTree() {
+	loc, _ := locate(q.p, q.off)
+	if len(loc.path) == 3 && loc.path[0] == "actions" && loc.path[2] == "needs" {
+		q.needs(loc.path[1], "")
+	}
 }
 
 // keys proposes the keys that may go where the cursor is.

@@ -14,7 +14,8 @@ type located struct {
 	item   int      // index of the list item, -1 when not in a list
 }
 
-// locate finds the innermost key or scalar at off.
+// locate finds the innermost key or scalar at off. When off is inside a collection but on
+// no key or scalar, it returns false with the path to that collection.
 func locate(p *Project, off int) (located, bool) {
 	loc := located{item: -1}
 	n := p.Doc.Root
