@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/opensafely-core/osls/schema"
@@ -100,7 +101,8 @@ func (c *checker) cycles() {
 // outputIndex finds which actions declare an output pattern matching a path.
 type outputIndex struct {
 	exact    map[string][]*Action   // literal patterns
-	literals map[string][]globEntry // literal patterns by directory
+	literals map[string][]globEntry // literal patterns by directory (sorted on first use)
+	sorted   bool
 	globs    map[string][]globEntry // patterns with `*`, by directory (when the directory is literal)
 	wild     []globEntry            // patterns with `*` in the directory part
 }
@@ -121,7 +123,13 @@ func newOutputIndex(p *Project) *outputIndex {
 			if !strings.Contains(o.Path, "*") {
 				idx.exact[o.Path] = append(idx.exact[o.Path], a)
 				d := dirOf(o.Path)
-				idx.literals[d] = append(idx.literals[d], globEntry{pattern: o.Path, action: a, out: o})
+				e := globEntry{pattern: o.Path, action: a, out: o}
+				idx.literals[d] = append(idx.literals[d], e)
+				// Also by directory and extension, the usual way a glob narrows its matches.
+				if ext := suffix(o.Path); ext != "" {
+					k := d + "\x00" + ext
+					idx.literals[k] = append(idx.literals[k], e)
+				}
 				continue
 			}
 			dir := dirOf(o.Path)
@@ -143,17 +151,37 @@ func dirOf(p string) string {
 	return ""
 }
 
-// literalsIn returns the literal output paths in directory dir; for a directory with a `*`
-// (e.g. output/*/x.csv) it returns every literal path.
-func (idx *outputIndex) literalsIn(dir string) []globEntry {
-	if !strings.Contains(dir, "*") {
-		return idx.literals[dir]
+// literalsMatching returns the literal output paths that could match a glob: those in its
+// directory that start with its text before the first `*` (for a directory with a `*`,
+// every literal path is a candidate).
+func (idx *outputIndex) literalsMatching(glob string) []globEntry {
+	dir := dirOf(glob)
+	if strings.Contains(dir, "*") {
+		var all []globEntry
+		for k, es := range idx.literals {
+			if !strings.Contains(k, "\x00") {
+				all = append(all, es...)
+			}
+		}
+		return all
 	}
-	var all []globEntry
-	for _, es := range idx.literals {
-		all = append(all, es...)
+	if !idx.sorted {
+		for _, es := range idx.literals {
+			sort.Slice(es, func(i, j int) bool { return es[i].pattern < es[j].pattern })
+		}
+		idx.sorted = true
 	}
-	return all
+	es := idx.literals[dir]
+	if ext := suffix(glob); ext != "" && !strings.Contains(ext, "*") {
+		es = idx.literals[dir+"\x00"+ext]
+	}
+	prefix := glob[:strings.IndexByte(glob, '*')]
+	lo := sort.Search(len(es), func(i int) bool { return es[i].pattern >= prefix })
+	hi := lo
+	for hi < len(es) && strings.HasPrefix(es[hi].pattern, prefix) {
+		hi++
+	}
+	return es[lo:hi]
 }
 
 // producers returns the actions with an output pattern matching the file path.
@@ -202,7 +230,7 @@ func (c *checker) overlaps(idx *outputIndex) {
 					c.add(CodeOutputsCapturesDep, o.Node.Range, msg)
 				}
 			}
-			for _, lit := range idx.literalsIn(dirOf(o.Path)) {
+			for _, lit := range idx.literalsMatching(o.Path) {
 				b := lit.action
 				if reported[b] || c.needSet(b)[a.ID] || !MatchOutput(o.Path, lit.pattern) {
 					continue

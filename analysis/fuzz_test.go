@@ -147,3 +147,15 @@ func BenchmarkRulesLargestProject(b *testing.B) {
 		CheckParsedProject(snap, p)
 	}
 }
+
+// FuzzMatchOutput checks the fast matcher against the plain backtracking one.
+func FuzzMatchOutput(f *testing.F) {
+	f.Add("output/*a*b*.csv", "output/xaybz.csv")
+	f.Add("*", "a/b")
+	f.Add("a*/*b", "ax/yb")
+	f.Fuzz(func(t *testing.T, p, s string) {
+		if got, want := MatchOutput(p, s), matchStar(p, s, false); got != want {
+			t.Fatalf("MatchOutput(%q, %q) = %v, backtracking says %v", p, s, got, want)
+		}
+	})
+}

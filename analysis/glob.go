@@ -16,7 +16,33 @@ func MatchOutput(pattern, name string) bool {
 		return false
 	}
 	tail := len(pattern) - last - 1
-	return matchStar(pattern[first:last+1], name[first:len(name)-tail], false)
+	return matchMiddle(pattern[first:last+1], name[first:len(name)-tail])
+}
+
+// matchMiddle matches a pattern that starts and ends with `*` (stars not crossing `/`):
+// each literal part between stars is found at its leftmost place, which is optimal, and no
+// gap a star covers may hold a `/`.
+func matchMiddle(p, s string) bool {
+	pos := 0
+	for len(p) > 0 {
+		p = p[1:] // the star
+		j := strings.IndexByte(p, '*')
+		if j < 0 {
+			// Only the final star is left: it covers the rest.
+			return strings.IndexByte(s[pos:], '/') < 0
+		}
+		part := p[:j]
+		p = p[j:]
+		if part == "" {
+			continue
+		}
+		k := strings.Index(s[pos:], part)
+		if k < 0 || strings.IndexByte(s[pos:pos+k], '/') >= 0 {
+			return false
+		}
+		pos += k + len(part)
+	}
+	return pos == len(s)
 }
 
 // matchStar matches a pattern whose only wildcard is `*`. When span is true a `*` may also
