@@ -53,4 +53,3 @@ func wantsQuickFix(only []protocol.CodeActionKind) bool {
 	}
 	return false
 }
-
