@@ -197,3 +197,24 @@ func TestNeovim(t *testing.T) {
 	cmd.Env = append(os.Environ(), "OSLS_BIN="+bin, "OSLS_STUDY="+dir, "OSLS_OUT="+out, "HOME="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
 	check(t, runEditor(t, cmd, out))
 }
+
+func TestEmacsEglot(t *testing.T) {
+	emacs := editor(t, "emacs")
+	if out, err := exec.Command(emacs, "--batch", "-Q", "--eval",
+		`(progn (dolist (d (and (file-directory-p "/usr/share/emacs/site-lisp/elpa") (directory-files "/usr/share/emacs/site-lisp/elpa" t "^[a-z]"))) (add-to-list 'load-path d)) (require 'eglot))`).CombinedOutput(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Eglot is not installed; CI must install elpa-eglot: %v\n%s", err, out)
+		}
+		t.Skipf("Eglot is not installed: %s", out)
+	}
+	bin := osls(t)
+	dir := study(t)
+	out := filepath.Join(t.TempDir(), "result.json")
+	_, self, _, _ := runtime.Caller(0)
+	repo := filepath.Dir(filepath.Dir(self))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, emacs, "--batch", "-Q", "-l", filepath.Join(repo, "e2e", "testdata", "eglot_e2e.el"))
+	cmd.Env = append(os.Environ(), "OSLS_BIN="+bin, "OSLS_STUDY="+dir, "OSLS_OUT="+out, "HOME="+t.TempDir())
+	check(t, runEditor(t, cmd, out))
+}

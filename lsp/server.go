@@ -98,6 +98,9 @@ type clientCaps struct {
 // requestDocs carries the documents a request was received with.
 type requestDocs struct{}
 
+// closeWait bounds how long Run waits for the connection to wind down after exit.
+const closeWait = 200 * time.Millisecond
+
 // Serve runs a language server over in and out (stdin and stdout for `osls serve`) until the
 // client sends exit or closes the stream. It returns nil after a clean shutdown.
 func Serve(ctx context.Context, in io.ReadCloser, out io.WriteCloser, opts Options) error {
@@ -140,8 +143,8 @@ func (s *Server) Run(ctx context.Context, stream jsonrpc2.Stream) error {
 	go func() { _ = s.conn.Close(); close(closed) }()
 	select {
 	case <-closed:
-	case <-time.After(2 * time.Second):
-		s.log.Printf("the connection did not close in time; leaving")
+	case <-time.After(closeWait):
+		// A read blocked on stdin cannot be interrupted; the process is about to exit anyway.
 	}
 	if err := s.conn.Err(); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, context.Canceled) && !s.shutdown.Load() {
 		return err
