@@ -53,15 +53,15 @@ type cursorContext struct {
 	line   int
 }
 
-// CompleteProject proposes completions at byte offset off of a project.yaml. snap may be
-// nil; then no repository files are proposed.
-func CompleteProject(snap Snapshot, file string, text []byte, off int) []Completion {
+// CompleteProject proposes completions at byte offset off of a parsed project.yaml. snap may
+// be nil; then no repository files are proposed.
+func CompleteProject(snap Snapshot, p *Project, off int) []Completion {
+	text := p.Doc.Text
 	if off < 0 || off > len(text) {
 		return nil
 	}
-	lines := NewLines(text)
+	lines := p.Doc.Lines
 	ctx := readCursor(text, lines, off)
-	p := ParseProject(file, text)
 	q := &completer{snap: snap, text: text, lines: lines, p: p, ctx: ctx, off: off}
 	return q.complete()
 }

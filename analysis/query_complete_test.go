@@ -81,7 +81,7 @@ func TestCompleteProject(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			text, off := cursor(t, tt.text)
-			got := labels(CompleteProject(snap, "project.yaml", text, off))
+			got := labels(CompleteProject(snap, ParseProject("project.yaml", text), off))
 			for _, w := range tt.want {
 				if !slices.Contains(got, w) {
 					t.Errorf("missing %q in %v", w, got)
@@ -101,7 +101,7 @@ func TestCompleteProject(t *testing.T) {
 
 func TestCompleteReplaceRange(t *testing.T) {
 	text, off := cursor(t, completeBase+"  new:\n    run: python:v‸\n")
-	cs := CompleteProject(nil, "project.yaml", text, off)
+	cs := CompleteProject(nil, ParseProject("project.yaml", text), off)
 	if len(cs) == 0 {
 		t.Fatal("no completions")
 	}

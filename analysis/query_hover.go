@@ -19,8 +19,8 @@ const maxHoverFiles = 20
 // HoverProject explains what is at byte offset off of a project.yaml: the documentation of a
 // key; for an action id, its run line, needs and outputs; for an image, what it is and its
 // tags; for an output path, the files it matches now. snap may be nil.
-func HoverProject(snap Snapshot, file string, text []byte, off int) (Hover, bool) {
-	p := ParseProject(file, text)
+func HoverProject(snap Snapshot, p *Project, off int) (Hover, bool) {
+	text := p.Doc.Text
 	loc, ok := locate(p, off)
 	if !ok {
 		return Hover{}, false

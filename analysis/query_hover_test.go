@@ -24,7 +24,7 @@ func TestHoverProject(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			text, off := cursor(t, tt.text)
-			h, ok := HoverProject(snap, "project.yaml", text, off)
+			h, ok := HoverProject(snap, ParseProject("project.yaml", text), off)
 			if !ok {
 				t.Fatal("no hover")
 			}
@@ -40,25 +40,25 @@ func TestHoverProject(t *testing.T) {
 func TestDefinitionAndReferences(t *testing.T) {
 	snap := MapSnapshot{"analysis/analyse.py": ""}
 	text, off := cursor(t, strings.Replace(completeBase, "needs: [analyse]", "needs: [ana‸lyse]", 1))
-	locs := DefinitionProject(snap, "project.yaml", text, off)
+	locs := DefinitionProject(snap, ParseProject("project.yaml", text), off)
 	if len(locs) != 1 || string(text[locs[0].Range.Start:locs[0].Range.End]) != "analyse" || !strings.HasSuffix(string(text[:locs[0].Range.End+1]), "  analyse:") {
 		t.Fatalf("definition of a need: %+v", locs)
 	}
 	text, off = cursor(t, strings.Replace(completeBase, "python analysis/analyse.py", "python analysis/ana‸lyse.py", 1))
-	locs = DefinitionProject(snap, "project.yaml", text, off)
+	locs = DefinitionProject(snap, ParseProject("project.yaml", text), off)
 	if len(locs) != 1 || locs[0].File != "analysis/analyse.py" {
 		t.Fatalf("definition of a script: %+v", locs)
 	}
 	text, off = cursor(t, strings.Replace(completeBase, "  generate_dataset:", "  generate_‸dataset:", 1))
-	refs := ReferencesProject("project.yaml", text, off, true)
+	refs := ReferencesProject(ParseProject("project.yaml", text), off, true)
 	if len(refs) != 2 {
 		t.Fatalf("references: %+v", refs)
 	}
-	syms := ProjectSymbols("project.yaml", []byte(completeBase))
+	syms := ProjectSymbols(ParseProject("project.yaml", []byte(completeBase)))
 	if len(syms) != 2 || syms[1].Name != "actions" || len(syms[1].Children) != 3 || syms[1].Children[2].Name != "report" {
 		t.Fatalf("symbols: %+v", syms)
 	}
-	lenses := CodeLenses("project.yaml", []byte(completeBase))
+	lenses := CodeLenses(ParseProject("project.yaml", []byte(completeBase)))
 	if len(lenses) != 5 {
 		t.Fatalf("lenses: %+v", lenses)
 	}

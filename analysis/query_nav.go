@@ -89,8 +89,8 @@ type Location struct {
 // DefinitionProject answers "go to definition" at off: a `needs` entry goes to that
 // action; a path in `run:` goes to the file, or, when another action writes it, to that
 // output's declaration.
-func DefinitionProject(snap Snapshot, file string, text []byte, off int) []Location {
-	p := ParseProject(file, text)
+func DefinitionProject(snap Snapshot, p *Project, off int) []Location {
+	file, text := p.Path, p.Doc.Text
 	loc, ok := locate(p, off)
 	if !ok || loc.value == nil || loc.action == nil {
 		return nil
@@ -146,8 +146,8 @@ func runWordPath(w string) string {
 
 // ReferencesProject lists the `needs` entries that name the action at off (on its id or on a
 // needs entry naming it), plus its own id when includeDecl is set.
-func ReferencesProject(file string, text []byte, off int, includeDecl bool) []Location {
-	p := ParseProject(file, text)
+func ReferencesProject(p *Project, off int, includeDecl bool) []Location {
+	file := p.Path
 	loc, ok := locate(p, off)
 	if !ok {
 		return nil
@@ -201,8 +201,7 @@ type Symbol struct {
 
 // ProjectSymbols returns the outline of a project.yaml: its top-level keys, with the actions
 // under `actions`.
-func ProjectSymbols(file string, text []byte) []Symbol {
-	p := ParseProject(file, text)
+func ProjectSymbols(p *Project) []Symbol {
 	root := p.Doc.Root
 	if root == nil || root.Kind != KindMapping {
 		return nil
@@ -260,8 +259,7 @@ type Lens struct {
 
 // CodeLenses returns two lenses for every action: "Run" and "Run with needs" (the latter
 // only when it needs something).
-func CodeLenses(file string, text []byte) []Lens {
-	p := ParseProject(file, text)
+func CodeLenses(p *Project) []Lens {
 	var out []Lens
 	for _, a := range p.Actions {
 		if a.ID == "" || a.Key.Kind != KindScalar {

@@ -23,7 +23,7 @@ func (s *Server) CodeLens(ctx context.Context, p *protocol.CodeLensParams) ([]pr
 	}
 	l := d.Lines()
 	out := []protocol.CodeLens{}
-	for _, lens := range analysis.CodeLenses(d.rel, d.text) {
+	for _, lens := range analysis.CodeLenses(d.Project()) {
 		title, cmd := "▶ Run", CommandRunAction
 		if lens.WithNeeds {
 			title, cmd = "Run with needs", CommandRunActionWithNeeds

@@ -22,7 +22,7 @@ func (s *Server) Completion(ctx context.Context, p *protocol.CompletionParams) (
 	ds := s.docsOf(ctx)
 	l := d.Lines()
 	off := offsetOf(l, p.Position)
-	cs := analysis.CompleteProject(s.snapshotFor(d, ds), d.rel, d.text, off)
+	cs := analysis.CompleteProject(s.snapshotFor(d, ds), d.Project(), off)
 	if err := ctx.Err(); err != nil {
 		return nil, protocol.ErrRequestCancelled
 	}

@@ -21,7 +21,7 @@ func (s *Server) Definition(ctx context.Context, p *protocol.DefinitionParams) (
 		return nil, nil
 	}
 	l := d.Lines()
-	locs := analysis.DefinitionProject(s.snapshotFor(d, s.docsOf(ctx)), d.rel, d.text, offsetOf(l, p.Position))
+	locs := analysis.DefinitionProject(s.snapshotFor(d, s.docsOf(ctx)), d.Project(), offsetOf(l, p.Position))
 	if len(locs) == 0 {
 		return nil, nil
 	}
@@ -38,7 +38,7 @@ func (s *Server) References(ctx context.Context, p *protocol.ReferenceParams) ([
 		return nil, nil
 	}
 	l := d.Lines()
-	locs := analysis.ReferencesProject(d.rel, d.text, offsetOf(l, p.Position), p.Context.IncludeDeclaration)
+	locs := analysis.ReferencesProject(d.Project(), offsetOf(l, p.Position), p.Context.IncludeDeclaration)
 	return s.toLocations(d, locs), nil
 }
 

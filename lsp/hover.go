@@ -18,7 +18,7 @@ func (s *Server) Hover(ctx context.Context, p *protocol.HoverParams) (*protocol.
 		return nil, nil
 	}
 	l := d.Lines()
-	h, ok := analysis.HoverProject(s.snapshotFor(d, s.docsOf(ctx)), d.rel, d.text, offsetOf(l, p.Position))
+	h, ok := analysis.HoverProject(s.snapshotFor(d, s.docsOf(ctx)), d.Project(), offsetOf(l, p.Position))
 	if !ok {
 		return nil, nil
 	}

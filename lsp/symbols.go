@@ -17,7 +17,7 @@ func (s *Server) DocumentSymbol(ctx context.Context, p *protocol.DocumentSymbolP
 	if d.kind != kindProject {
 		return protocol.DocumentSymbolSlice{}, nil
 	}
-	return protocol.DocumentSymbolSlice(toSymbols(d.Lines(), analysis.ProjectSymbols(d.rel, d.text))), nil
+	return protocol.DocumentSymbolSlice(toSymbols(d.Lines(), analysis.ProjectSymbols(d.Project()))), nil
 }
 
 var symbolKinds = map[analysis.SymbolKind]protocol.SymbolKind{
