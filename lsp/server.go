@@ -76,6 +76,9 @@ type Server struct {
 	disk  map[string]*analysis.FSSnapshot // study folder -> cached listing
 	caps  clientCaps
 
+	// panicOn makes the handler of a method panic (tests of the recovery).
+	panicOn string
+
 	shutdown atomic.Bool
 	exited   chan struct{}
 	exitOnce sync.Once
@@ -190,6 +193,9 @@ func (s *Server) guard(next jsonrpc2.Handler) jsonrpc2.Handler {
 				}
 			}
 		}()
+		if s.panicOn != "" && method == s.panicOn {
+			panic("test panic in " + method)
+		}
 		result, err = next(ctx, req)
 		if !call && err != nil {
 			s.log.Printf("%s: %v", method, err)
