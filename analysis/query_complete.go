@@ -36,6 +36,9 @@ type Completion struct {
 	Sort    string
 }
 
+// maxDocumentedActions is the largest project whose action completions carry full summaries.
+const maxDocumentedActions = 200
+
 // maxFileCompletions bounds how many repository files are proposed at once.
 const maxFileCompletions = 300
 
@@ -222,11 +225,18 @@ func (q *completer) needs(self, value string) {
 		}
 	}
 	dependents := dependentsOf(q.p, self)
+	// Full summaries only for a short list: a long one would make a large, slow answer (the
+	// run line is still shown as the detail).
+	withDocs := len(q.p.Actions) <= maxDocumentedActions
 	for _, a := range q.p.Actions {
 		if a.ID == "" || a.ID == self || listed[a.ID] || dependents[a.ID] {
 			continue
 		}
-		q.add(Completion{Label: a.ID, Kind: CompleteAction, Detail: a.Run, Doc: actionSummary(q.p, a), Insert: a.ID, Replace: q.ctx.word})
+		c := Completion{Label: a.ID, Kind: CompleteAction, Detail: a.Run, Insert: a.ID, Replace: q.ctx.word}
+		if withDocs {
+			c.Doc = actionSummary(q.p, a)
+		}
+		q.add(c)
 	}
 }
 

@@ -1,0 +1,94 @@
+package lsp
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"go.lsp.dev/protocol"
+)
+
+// bigProject is the largest real project.yaml of the corpus (2,191 actions).
+const bigProject = "/work/shared/corpus/real/opensafely__disparities-comparison/project.yaml"
+
+func loadBig(b *testing.B) string {
+	raw, err := os.ReadFile(bigProject)
+	if err != nil {
+		b.Skipf("corpus not available: %v", err)
+	}
+	return string(raw)
+}
+
+func quietClient(b *testing.B, files map[string]string) *testClient {
+	return newTestClient(b, files, clientOptions{logger: log.New(io.Discard, "", 0)})
+}
+
+// BenchmarkDiagnosticsAfterEdit measures the time from a didChange (a space typed after
+// `version: '5.0'` in the 2,191-action project) to the publishDiagnostics for that version.
+func BenchmarkDiagnosticsAfterEdit(b *testing.B) {
+	text := loadBig(b)
+	c := quietClient(b, nil)
+	u := c.open("project.yaml", text)
+	c.waitDiags(u, 1)
+	b.ResetTimer()
+	var v int32 = 1
+	for i := 0; i < b.N; i++ {
+		v++
+		c.notify("textDocument/didChange", map[string]any{
+			"textDocument": map[string]any{"uri": u, "version": v},
+			"contentChanges": []any{map[string]any{
+				"range": map[string]any{"start": map[string]any{"line": 0, "character": 14}, "end": map[string]any{"line": 0, "character": 14}},
+				"text":  " ",
+			}},
+		})
+		c.waitDiags(u, v)
+	}
+}
+
+// BenchmarkCompletion measures a completion request in the `needs` of an action of the
+// 2,191-action project.
+func BenchmarkCompletion(b *testing.B) {
+	text := loadBig(b)
+	c := quietClient(b, nil)
+	u := c.open("project.yaml", text)
+	c.waitDiags(u, 1)
+	line := -1
+	for i, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "    - ") && i > 3000 {
+			line = i
+			break
+		}
+	}
+	if line < 0 {
+		b.Skip("no needs list found")
+	}
+	col := len("    - ")
+	params := map[string]any{"textDocument": map[string]any{"uri": u}, "position": map[string]any{"line": line, "character": col}}
+	var list protocol.CompletionList
+	c.call("textDocument/completion", params, &list)
+	if len(list.Items) == 0 {
+		b.Fatal("no completions")
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c.call("textDocument/completion", params, nil)
+	}
+}
+
+// TestReportLatency prints the latencies the issue names (run with -v and OSLS_BENCH=1).
+func TestReportLatency(t *testing.T) {
+	if os.Getenv("OSLS_BENCH") == "" {
+		t.Skip("set OSLS_BENCH=1 to measure")
+	}
+	for _, bm := range []struct {
+		name string
+		f    func(*testing.B)
+	}{{"diagnostics after edit", BenchmarkDiagnosticsAfterEdit}, {"completion", BenchmarkCompletion}} {
+		r := testing.Benchmark(bm.f)
+		fmt.Printf("%s: %v per op (%d ops)\n", bm.name, time.Duration(r.NsPerOp()), r.N)
+	}
+}
