@@ -372,15 +372,17 @@ func (c *checker) runFiles(a *Action, idx *outputIndex) {
 // producedDir reports whether some output pattern lies inside directory d, so that d will
 // exist once that action has run.
 func (c *checker) producedDir(d string) bool {
-	d = strings.TrimSuffix(d, "/") + "/"
-	for _, a := range c.p.Actions {
-		for _, o := range a.Outputs {
-			if strings.HasPrefix(o.Path, d) {
-				return true
+	if c.outDirs == nil {
+		c.outDirs = map[string]bool{}
+		for _, a := range c.p.Actions {
+			for _, o := range a.Outputs {
+				for dir := dirOf(o.Path); dir != "" && !c.outDirs[dir]; dir = dirOf(dir) {
+					c.outDirs[dir] = true
+				}
 			}
 		}
 	}
-	return false
+	return c.outDirs[strings.TrimSuffix(d, "/")]
 }
 
 // addNeedFix appends an action to a flow or block needs list, or adds a needs key.
