@@ -156,11 +156,17 @@ func (m MapSnapshot) Files() []string {
 }
 
 // CheckStudy checks every file of the study that osls understands and returns all
-// diagnostics, sorted. For now that is project.yaml at the root.
+// diagnostics, sorted: project.yaml at the root and, when present, codelists/codelists.txt
+// with its manifest and CSVs.
 func CheckStudy(snap Snapshot) ([]Diagnostic, error) {
 	text, err := snap.ReadFile(ProjectFile)
 	if err != nil {
 		return nil, err
 	}
-	return CheckProject(snap, ProjectFile, text), nil
+	ds := CheckProject(snap, ProjectFile, text)
+	if cl := CheckCodelists(snap); len(cl) > 0 {
+		ds = append(ds, cl...)
+		SortDiagnostics(ds)
+	}
+	return ds, nil
 }
