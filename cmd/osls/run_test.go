@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+	binOut  []byte
+)
+
+// builtOSLS builds the real binary once for the CLI tests that run it.
+func builtOSLS(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "osls-run-test-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "osls")
+		binOut, binErr = exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+	})
+	if binErr != nil {
+		t.Fatalf("building osls: %v\n%s", binErr, binOut)
+	}
+	return binPath
+}
+
+func needPython3(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("python3"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("python3 is not installed; CI must provide it")
+		}
+		t.Skip("python3 is not installed")
+	}
+}
+
+// runBinary runs the built osls and returns its combined output and exit status.
+func runBinary(t *testing.T, env []string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(builtOSLS(t), args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), code
+}
+
+func copyTree(t *testing.T, src string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "study")
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if info.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+const cliStudyYAML = `version: "4.0"
+actions:
+  make_data:
+    run: python:v2 python analysis/make_data.py
+    outputs:
+      highly_sensitive:
+        data: output/data.csv
+  summarise:
+    run: python:v2 python analysis/summarise.py output/data.csv
+    needs: [make_data]
+    outputs:
+      moderately_sensitive:
+        table: output/summary.csv
+  broken:
+    run: python:v2 analysis/broken.py
+    outputs:
+      moderately_sensitive:
+        table: output/broken.csv
+`
+
+func cliStudy(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "study")
+	files := map[string]string{
+		"project.yaml":          cliStudyYAML,
+		"analysis/make_data.py": "import os\nos.makedirs('output', exist_ok=True)\nopen('output/data.csv', 'w').write('patient_id,sex\\n1,F\\n2,M\\n')\n",
+		"analysis/summarise.py": "import sys\nrows = open(sys.argv[1]).read().splitlines()[1:]\nopen('output/summary.csv', 'w').write('n\\n%d\\n' % len(rows))\nprint('summarised', len(rows), 'rows')\n",
+		"analysis/broken.py":    "import sys\nprint('oops', file=sys.stderr)\nsys.exit(3)\n",
+	}
+	for p, c := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		os.MkdirAll(filepath.Dir(full), 0o755)
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestRunCLI(t *testing.T) {
+	needPython3(t)
+	dir := cliStudy(t)
+
+	out, code := runBinary(t, nil, "run", "summarise", "--project-dir", dir)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{
+		"=> Plan\n   run  make_data: never run\n   run  summarise: requested\n",
+		"=> Running summarise [2/2]: ",
+		"summarised 2 rows",
+		"=> summarise\n   Completed successfully\n   log file: metadata/summarise.log\n   outputs:\n     output/summary.csv  - moderately_sensitive\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "output", "summary.csv")); string(b) != "n\n2\n" {
+		t.Errorf("summary.csv = %q", b)
+	}
+
+	// Needs up to date: skipped, with the reason.
+	out, code = runBinary(t, nil, "run", "summarise", "--project-dir", dir)
+	if code != 0 || !strings.Contains(out, "   skip make_data: up to date") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	// Forced.
+	out, _ = runBinary(t, nil, "run", "-f", "summarise", "--project-dir", dir)
+	if !strings.Contains(out, "   run  make_data: --force-run-dependencies") {
+		t.Errorf("%s", out)
+	}
+
+	// A failure: exit 1, the log streamed, the summary at the end.
+	out, code = runBinary(t, nil, "run", "run_all", "--project-dir", dir)
+	if code != 1 || !strings.Contains(out, "oops") || !strings.Contains(out, "=> broken\n   Job exited with an error (exit code 3)") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+
+	// Usage errors.
+	if out, code = runBinary(t, nil, "run", "--project-dir", dir); code != 2 || !strings.Contains(out, "At least one action must be supplied") {
+		t.Errorf("no action: exit %d\n%s", code, out)
+	}
+	if out, code = runBinary(t, nil, "run", "nope", "--project-dir", dir); code != 2 || !strings.Contains(out, "Action 'nope' not found in project.yaml") {
+		t.Errorf("unknown action: exit %d\n%s", code, out)
+	}
+	if out, code = runBinary(t, nil, "run", "summarise", "--project-dir", t.TempDir()); code != 2 || !strings.Contains(out, "no project.yaml") {
+		t.Errorf("no project: exit %d\n%s", code, out)
+	}
+}
+
+func TestRunCLIAllDone(t *testing.T) {
+	needPython3(t)
+	dir := cliStudy(t)
+	os.WriteFile(filepath.Join(dir, "analysis", "broken.py"), []byte("import os\nos.makedirs('output', exist_ok=True)\nopen('output/broken.csv', 'w').write('x\\n1\\n')\n"), 0o644)
+	if out, code := runBinary(t, nil, "run", "run_all", "--project-dir", dir); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	out, code := runBinary(t, nil, "run", "run_all", "--project-dir", dir)
+	if code != 0 || !strings.Contains(out, "=> All actions already completed successfully\n   Use -f option to force everything to re-run") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+}
+
+func TestRunCLIDocker(t *testing.T) {
+	dir := cliStudy(t)
+	out, code := runBinary(t, nil, "run", "summarise", "--docker", "--dry-run", "--project-dir", dir)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{
+		"make_data would run: docker run --rm --init --name os-job-osls-make_data-",
+		"--network none --mount type=bind,source=" + filepath.Join(dir, "metadata", ".osls-jobs", "summarise", "workspace") + ",target=/workspace --cpus 2 --memory 4G",
+		"ghcr.io/opensafely-core/python:v2 python analysis/summarise.py output/data.csv\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// A docker whose engine is not running.
+	fake := filepath.Join(t.TempDir(), "docker")
+	os.WriteFile(fake, []byte("#!/bin/sh\necho 'Cannot connect to the Docker daemon' >&2\nexit 1\n"), 0o755)
+	out, code = runBinary(t, []string{"OSLS_DOCKER=" + fake}, "run", "summarise", "--docker", "--project-dir", dir)
+	if code != 1 || !strings.Contains(out, "Docker is not available") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+}
+
+// TestRunExamplePipeline runs the bundled example study end to end: the ehrQL action, then
+// the Python script that summarises its output. It needs osls's ehrQL engine, and skips
+// (saying so) while the binary reports that the engine is not available yet.
+func TestRunExamplePipeline(t *testing.T) {
+	needPython3(t)
+	dir := copyTree(t, filepath.Join("..", "..", "examples"))
+	out, code := runBinary(t, nil, "run", "run_all", "--project-dir", dir)
+	if strings.Contains(out, "the ehrQL engine is not available yet") {
+		t.Skip("the ehrQL engine is not registered with runner yet (runner.SetEhrQLEngine); this test runs the example pipeline once it is")
+	}
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "output", "summary.csv"))
+	if err != nil || !strings.HasPrefix(string(b), "sex,patients_with_asthma") {
+		t.Errorf("summary.csv: %q %v", b, err)
+	}
+	if !strings.Contains(out, "output/summary.csv  - moderately_sensitive") || strings.Contains(out, "invalid moderately_sensitive") {
+		t.Errorf("%s", out)
+	}
+}
