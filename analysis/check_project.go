@@ -248,7 +248,7 @@ func (c *checker) version() {
 		c.add(CodeVersionNonInteger, n.Range, fmt.Sprintf("use a whole version number: %s behaves like version %d", c.src(n.Range), behavesLike(v)))
 	}
 	if v != schema.LatestVersion {
-		msg := fmt.Sprintf("Your project file is using an old version (%s); consider updating to version %d", pyFloat(v), schema.LatestVersion)
+		msg := fmt.Sprintf("Your project file is using an old version (%s); consider updating to version %d", versionText(v), schema.LatestVersion)
 		var fixes []Fix
 		if why := c.blockersForLatest(); len(why) == 0 {
 			fixes = append(fixes, Fix{Title: "Update to version 5.0", Edits: []TextEdit{{Range: n.Range, NewText: `"5.0"`}}})
@@ -259,8 +259,8 @@ func (c *checker) version() {
 	}
 }
 
-// pyFloat formats a version as Python's str(float) does ("4.0", "3.5").
-func pyFloat(v float64) string {
+// versionText formats a version as Python's str(float) does ("4.0", "3.5").
+func versionText(v float64) string {
 	if v == float64(int64(v)) {
 		return fmt.Sprintf("%.1f", v)
 	}

@@ -83,6 +83,38 @@ var (
 	CodeConfigBuiltin      = Code{"PY102", "config.builtin", SeverityInformation, "`config` on a built-in image is passed as `--config` JSON"}
 )
 
+// Dataset definition (ehrQL) diagnostic codes.
+var (
+	CodeEQUnknownName      = Code{"EQ001", "ehrql.unknown-name", SeverityError, "a name that the ehrQL module does not have (cannot import name …)"}
+	CodeEQUnknownColumn    = Code{"EQ002", "ehrql.unknown-column", SeverityError, "a table or frame has no such column or method (did you mean …?)"}
+	CodeEQUnknownMethod    = Code{"EQ003", "ehrql.unknown-method", SeverityError, "a series has no such method or property (did you mean …?)"}
+	CodeEQOtherVersion     = Code{"EQ004", "ehrql.other-version", SeverityError, "a name that exists only in the other ehrQL version (v0 or v1) than the action's image"}
+	CodeEQNotPatientLevel  = Code{"EQ010", "ehrql.not-patient-level", SeverityError, "a series with many values per patient used as a dataset column"}
+	CodeEQFrameAsValue     = Code{"EQ011", "ehrql.frame-as-value", SeverityError, "a frame where a series is expected (missing column name?)"}
+	CodeEQNotASeries       = Code{"EQ012", "ehrql.not-a-series", SeverityError, "a value that is not an ehrQL series (a date difference without units, a tuple, an uncalled method)"}
+	CodeEQPopulationType   = Code{"EQ013", "ehrql.population-type", SeverityError, "the population is not a boolean patient-level series"}
+	CodeEQPopulationTwice  = Code{"EQ014", "ehrql.population-twice", SeverityError, "define_population called more than once"}
+	CodeEQPopulationNone   = Code{"EQ015", "ehrql.population-missing", SeverityError, "the dataset has no population (define_population never called)"}
+	CodeEQPopulationNull   = Code{"EQ016", "ehrql.population-null", SeverityError, "the population is true for patients with no data at all"}
+	CodeEQNoDataset        = Code{"EQ017", "ehrql.no-dataset", SeverityError, "a definition run by generate-dataset defines no `dataset` (or generate-measures no `measures`)"}
+	CodeEQDomain           = Code{"EQ020", "ehrql.domain", SeverityError, "event-level series from different tables or filters combined"}
+	CodeEQTypeMismatch     = Code{"EQ021", "ehrql.type-mismatch", SeverityError, "values of incompatible types (date and int, bool and int, …)"}
+	CodeEQIntFloat         = Code{"EQ022", "ehrql.int-float", SeverityError, "an int series combined with a float"}
+	CodeEQInvalidCode      = Code{"EQ023", "ehrql.invalid-code", SeverityError, "a code that is not valid for the column's coding system"}
+	CodeEQBadDate          = Code{"EQ024", "ehrql.bad-date", SeverityError, "a date string that is not YYYY-MM-DD or not a real date"}
+	CodeEQBoolKeyword      = Code{"EQ025", "ehrql.bool-keyword", SeverityError, "`and`, `or`, `not`, `if` or a chained comparison on a series"}
+	CodeEQUnsortedPick     = Code{"EQ026", "ehrql.unsorted-pick", SeverityError, "first_for_patient/last_for_patient without sort_by"}
+	CodeEQPatientAggregate = Code{"EQ027", "ehrql.patient-aggregate", SeverityError, "an aggregation of a series that already has one value per patient"}
+	CodeEQOperator         = Code{"EQ028", "ehrql.operator", SeverityError, "an operator ehrQL does not support for these operands (with a precedence hint for `a == b | c`)"}
+	CodeEQArgument         = Code{"EQ029", "ehrql.argument", SeverityError, "a wrong argument to an ehrQL function or method (is_in of one value, sort_by of a string, case without then, …)"}
+	CodeEQInvalidName      = Code{"EQ030", "ehrql.invalid-name", SeverityError, "a dataset column name that is reserved or not a valid variable name"}
+	CodeEQReassigned       = Code{"EQ031", "ehrql.reassigned", SeverityError, "a dataset column set twice"}
+	CodeEQWhenNoThen       = Code{"EQ032", "ehrql.when-without-then", SeverityError, "`when(...)` without `.then(...)`, or `when().then()` without `.otherwise()`"}
+	CodeEQCodelistColumn   = Code{"EQ040", "ehrql.codelist-column", SeverityError, "codelist_from_csv without `column=`, or with a column the CSV does not have"}
+	CodeEQCodelistSystem   = Code{"EQ041", "ehrql.codelist-system", SeverityError, "a codelist whose codes do not fit the coding system of the column it is tested against"}
+	CodeEQPermission       = Code{"EQ050", "ehrql.permission", SeverityWarning, "a table that needs a permission, used without claim_permissions"}
+)
+
 // Codes lists every diagnostic code osls can report, in code order.
 var Codes = []Code{
 	CodeYAMLSyntax, CodeYAMLDuplicateKey, CodeProjectNotMapping, CodeProjectUnknownKey, CodeProjectKeyType,
@@ -100,6 +132,12 @@ var Codes = []Code{
 	CodeCohortOneLevel, CodeCohortOneDir,
 	CodeExpectForbidden, CodeExpectRequired, CodeExpectType, CodeExpectPopSize, CodeExpectUnknownKey,
 	CodeReusableConfig, CodeSQLRunnerPolicy, CodeConfigBuiltin,
+	CodeEQUnknownName, CodeEQUnknownColumn, CodeEQUnknownMethod, CodeEQOtherVersion,
+	CodeEQNotPatientLevel, CodeEQFrameAsValue, CodeEQNotASeries, CodeEQPopulationType, CodeEQPopulationTwice,
+	CodeEQPopulationNone, CodeEQPopulationNull, CodeEQNoDataset, CodeEQDomain, CodeEQTypeMismatch, CodeEQIntFloat,
+	CodeEQInvalidCode, CodeEQBadDate, CodeEQBoolKeyword, CodeEQUnsortedPick, CodeEQPatientAggregate, CodeEQOperator,
+	CodeEQArgument, CodeEQInvalidName, CodeEQReassigned, CodeEQWhenNoThen, CodeEQCodelistColumn, CodeEQCodelistSystem,
+	CodeEQPermission,
 }
 
 // LookupCode finds a code by its ID.

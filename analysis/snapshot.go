@@ -163,10 +163,10 @@ func CheckStudy(snap Snapshot) ([]Diagnostic, error) {
 	if err != nil {
 		return nil, err
 	}
-	ds := CheckProject(snap, ProjectFile, text)
-	if cl := CheckCodelists(snap); len(cl) > 0 {
-		ds = append(ds, cl...)
-		SortDiagnostics(ds)
-	}
+	p := ParseProject(ProjectFile, text)
+	ds := CheckParsedProject(snap, p)
+	ds = append(ds, CheckCodelists(snap)...)
+	ds = append(ds, CheckDefinitions(snap, p)...)
+	SortDiagnostics(ds)
 	return ds, nil
 }

@@ -5,23 +5,34 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/opensafely-core/osls/analysis/outputs"
 	"github.com/opensafely-core/osls/schema"
 )
 
 func newSchemaCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "schema [project-yaml]",
-		Short: "Print the JSON Schema for project.yaml",
+		Use:   "schema [project-yaml|outputs-config]",
+		Short: "Print the JSON Schema for project.yaml (or osls.yaml)",
 		Long: `Print the JSON Schema (draft 2020-12) for project.yaml, for editors that use
 yaml-language-server without osls. Save it and point at it with a modeline:
-  # yaml-language-server: $schema=project.schema.json`,
+  # yaml-language-server: $schema=project.schema.json
+
+'osls schema outputs-config' prints the schema of osls.yaml, where a study marks the
+columns of its output tables for 'osls outputs check'.`,
 		Args:      cobra.MaximumNArgs(1),
-		ValidArgs: []string{"project-yaml"},
+		ValidArgs: []string{"project-yaml", "outputs-config"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 && args[0] != "project-yaml" {
-				return usageErr("unknown schema %q: the available schema is project-yaml", args[0])
+			gen := schema.ProjectJSONSchema
+			if len(args) == 1 {
+				switch args[0] {
+				case "project-yaml":
+				case "outputs-config":
+					gen = outputs.ConfigJSONSchema
+				default:
+					return usageErr("unknown schema %q: the available schemas are project-yaml and outputs-config", args[0])
+				}
 			}
-			b, err := schema.ProjectJSONSchema()
+			b, err := gen()
 			if err != nil {
 				return err
 			}
