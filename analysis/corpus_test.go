@@ -60,13 +60,13 @@ func (s *listedSnapshot) Files() []string      { return s.files }
 // pipeline rejects too. The key is "repo CODE path".
 var knownCorpusErrors = map[string]string{
 	"opensafely__covid-ve-change-over-time PY047 analysis/dummy_data_vax.feather": ".feather is not a level-4 file type",
-	"opensafely__med-safety-PoC PY047 output/ce2/sql/generated_sql_*.sql":          ".sql is not a level-4 file type",
-	"opensafely__medication-reviews PY046 output/joined/deciles_*_*.*":             "no file type extension (`*.*`)",
-	"opensafely__medication-reviews PY046 output/report/joined/deciles_*.*":        "no file type extension (`*.*`)",
-	"opensafely__medication-reviews PY047 output/pytest.xml":                       ".xml is not a level-4 file type",
-	"opensafely__medication-reviews PY047 output/report/report.ipynb":              ".ipynb is not a level-4 file type",
-	"opensafely__pincer-measures PY046 output/numerator_*_distribution*":           "no file type extension",
-	"opensafely__winter-pressures PY047 output/pytest.xml":                         ".xml is not a level-4 file type",
+	"opensafely__med-safety-PoC PY047 output/ce2/sql/generated_sql_*.sql":         ".sql is not a level-4 file type",
+	"opensafely__medication-reviews PY046 output/joined/deciles_*_*.*":            "no file type extension (`*.*`)",
+	"opensafely__medication-reviews PY046 output/report/joined/deciles_*.*":       "no file type extension (`*.*`)",
+	"opensafely__medication-reviews PY047 output/pytest.xml":                      ".xml is not a level-4 file type",
+	"opensafely__medication-reviews PY047 output/report/report.ipynb":             ".ipynb is not a level-4 file type",
+	"opensafely__pincer-measures PY046 output/numerator_*_distribution*":          "no file type extension",
+	"opensafely__winter-pressures PY047 output/pytest.xml":                        ".xml is not a level-4 file type",
 	// .pdf was removed from the level-4 types in July 2024; these three studies predate that.
 	"opensafely__deaths-at-home-covid19 PY047 *.pdf":        ".pdf is no longer a level-4 file type",
 	"opensafely__openprompt-cohort-profile PY047 *.pdf":     ".pdf is no longer a level-4 file type",
