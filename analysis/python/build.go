@@ -32,9 +32,9 @@ type builder struct {
 	src    []byte
 	reuse  *reuse
 	reused map[uint32]topEntry // by start offset: entries taken from reuse.old
-	body  []Stmt
-	errs  []SyntaxError
-	top   []topEntry
+	body   []Stmt
+	errs   []SyntaxError
+	top    []topEntry
 }
 
 func (b *builder) build(nodes []flatNode) {

@@ -88,6 +88,12 @@ func newFile(src []byte, tree *sitter.Tree, ru *reuse) *File {
 	h := &treeHandle{tree: tree}
 	f := &File{Source: src, handle: h}
 	b := &builder{src: src, reuse: ru}
+	if tree == nil {
+		// Only possible if tree-sitter gave up; keep the File usable.
+		f.Module = &Module{Range: Range{0, len(src)}, Body: []Stmt{&Unknown{Range: Range{0, len(src)}, Kind: "ERROR"}}}
+		f.Errors = []SyntaxError{{Range: Range{0, 0}, Message: "the file could not be parsed"}}
+		return f
+	}
 	if ru == nil {
 		b.build(flatten(tree, nil))
 	} else {
