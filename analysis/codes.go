@@ -88,6 +88,7 @@ var (
 	CodeEQUnknownName      = Code{"EQ001", "ehrql.unknown-name", SeverityError, "a name that the ehrQL module does not have (cannot import name …)"}
 	CodeEQUnknownColumn    = Code{"EQ002", "ehrql.unknown-column", SeverityError, "a table or frame has no such column or method (did you mean …?)"}
 	CodeEQUnknownMethod    = Code{"EQ003", "ehrql.unknown-method", SeverityError, "a series has no such method or property (did you mean …?)"}
+	CodeEQSyntax           = Code{"EQ000", "python.syntax", SeverityError, "a Python syntax error in a dataset definition or a module it imports"}
 	CodeEQOtherVersion     = Code{"EQ004", "ehrql.other-version", SeverityError, "a name that exists only in the other ehrQL version (v0 or v1) than the action's image"}
 	CodeEQNotPatientLevel  = Code{"EQ010", "ehrql.not-patient-level", SeverityError, "a series with many values per patient used as a dataset column"}
 	CodeEQFrameAsValue     = Code{"EQ011", "ehrql.frame-as-value", SeverityError, "a frame where a series is expected (missing column name?)"}
@@ -132,7 +133,7 @@ var Codes = []Code{
 	CodeCohortOneLevel, CodeCohortOneDir,
 	CodeExpectForbidden, CodeExpectRequired, CodeExpectType, CodeExpectPopSize, CodeExpectUnknownKey,
 	CodeReusableConfig, CodeSQLRunnerPolicy, CodeConfigBuiltin,
-	CodeEQUnknownName, CodeEQUnknownColumn, CodeEQUnknownMethod, CodeEQOtherVersion,
+	CodeEQSyntax, CodeEQUnknownName, CodeEQUnknownColumn, CodeEQUnknownMethod, CodeEQOtherVersion,
 	CodeEQNotPatientLevel, CodeEQFrameAsValue, CodeEQNotASeries, CodeEQPopulationType, CodeEQPopulationTwice,
 	CodeEQPopulationNone, CodeEQPopulationNull, CodeEQNoDataset, CodeEQDomain, CodeEQTypeMismatch, CodeEQIntFloat,
 	CodeEQInvalidCode, CodeEQBadDate, CodeEQBoolKeyword, CodeEQUnsortedPick, CodeEQPatientAggregate, CodeEQOperator,

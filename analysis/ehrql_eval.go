@@ -145,7 +145,7 @@ func (in *interp) eval(fr *frame, e python.Expr) val {
 		return &funcV{name: "<lambda>", lambda: e, mod: fr.mod, closure: fr.sc}
 	case *python.NamedExpr:
 		v := in.eval(fr, e.Value)
-		fr.sc.vars[e.Target.ID] = v
+		fr.sc.set(e.Target.ID, v)
 		return v
 	case *python.Starred:
 		return in.eval(fr, e.Value)

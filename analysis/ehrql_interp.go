@@ -5,6 +5,7 @@ import (
 	"path"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/opensafely-core/osls/analysis/python"
 	"github.com/opensafely-core/osls/analysis/qm"
@@ -24,11 +25,53 @@ type modState struct {
 
 // scope maps names to values; function scopes chain to their module's globals.
 type scope struct {
-	vars   map[string]val
-	parent *scope
+	vars    map[string]val
+	parent  *scope
+	journal *journal
 }
 
 func newScope(parent *scope) *scope { return &scope{vars: map[string]val{}, parent: parent} }
+
+// journal records the first value each name had before a branch wrote it, so the branch's
+// writes can be undone and compared with the other branch's.
+type journal struct {
+	old    map[string]val // nil value: the name did not exist
+	order  []string
+	parent *journal
+}
+
+// set binds a name, recording the old value in the active journal.
+func (s *scope) set(name string, v val) {
+	if j := s.journal; j != nil {
+		if _, seen := j.old[name]; !seen {
+			prev, ok := s.vars[name]
+			if !ok {
+				prev = nil
+			}
+			j.old[name] = prev
+			j.order = append(j.order, name)
+		}
+	}
+	s.vars[name] = v
+}
+
+// begin starts recording writes; end stops, undoes them and returns the values written.
+func (s *scope) begin() { s.journal = &journal{old: map[string]val{}, parent: s.journal} }
+
+func (s *scope) end() (written map[string]val, order []string) {
+	j := s.journal
+	s.journal = j.parent
+	written = map[string]val{}
+	for _, name := range j.order {
+		written[name] = s.vars[name]
+		if old := j.old[name]; old == nil {
+			delete(s.vars, name)
+		} else {
+			s.vars[name] = old
+		}
+	}
+	return written, j.order
+}
 
 func (s *scope) lookup(name string) (val, bool) {
 	for x := s; x != nil; x = x.parent {
@@ -187,13 +230,16 @@ func (in *interp) loadModule(p string) *modState {
 	if err != nil {
 		return nil
 	}
-	m := &modState{path: p, name: strings.TrimSuffix(path.Base(p), ".py"), src: src, file: python.Parse(src)}
+	m := &modState{path: p, name: strings.TrimSuffix(path.Base(p), ".py"), src: src, file: parsePython(p, src)}
 	m.globals = newScope(nil)
 	m.globals.vars["__name__"] = pyStr(m.name)
 	m.globals.vars["__file__"] = pyStr(p)
 	in.mods[p] = m
 	m.loading = true
 	fr := &frame{mod: m, sc: m.globals}
+	for _, e := range m.file.Errors {
+		in.reportSev(fr, CodeEQSyntax, SeverityError, Range{e.Start, e.End}, "Python syntax error: %s", e.Message)
+	}
 	in.execBlock(fr, m.file.Module.Body)
 	m.loading = false
 	m.done = true
@@ -327,7 +373,7 @@ func (in *interp) exec(fr *frame, s python.Stmt) {
 		for _, a := range s.Names {
 			m := in.importModule(fr, a.Name, 0)
 			if a.AsName != "" {
-				fr.sc.vars[a.AsName] = m
+				fr.sc.set(a.AsName, m)
 				continue
 			}
 			// `import a.b.c` binds `a`.
@@ -335,11 +381,11 @@ func (in *interp) exec(fr *frame, s python.Stmt) {
 			if i := strings.IndexByte(top, '.'); i >= 0 {
 				top = top[:i]
 				if _, ok := fr.sc.vars[top]; !ok {
-					fr.sc.vars[top] = in.importModule(fr, top, 0)
+					fr.sc.set(top, in.importModule(fr, top, 0))
 				}
 				continue
 			}
-			fr.sc.vars[top] = m
+			fr.sc.set(top, m)
 		}
 	case *python.ImportFrom:
 		in.importFrom(fr, s)
@@ -354,9 +400,9 @@ func (in *interp) exec(fr *frame, s python.Stmt) {
 			}
 			v = in.call(fr, &python.Call{Range: s.Range, Func: s.Decorators[i]}, d, []val{v}, nil, nil, nil)
 		}
-		fr.sc.vars[s.Name] = v
+		fr.sc.set(s.Name, v)
 	case *python.ClassDef:
-		fr.sc.vars[s.Name] = in.classDef(fr, s)
+		fr.sc.set(s.Name, in.classDef(fr, s))
 	case *python.Return:
 		var v val = none
 		if s.Value != nil {
@@ -393,7 +439,7 @@ func (in *interp) exec(fr *frame, s python.Stmt) {
 		in.speculate(fr, func() { in.execBlock(fr, s.Body) })
 		for _, h := range s.Handlers {
 			if h.Name != "" {
-				fr.sc.vars[h.Name] = unknown
+				fr.sc.set(h.Name, unknown)
 			}
 			in.speculate(fr, func() { in.execBlock(fr, h.Body) })
 		}
@@ -415,7 +461,7 @@ func (in *interp) exec(fr *frame, s python.Stmt) {
 	case *python.Delete:
 		for _, t := range s.Targets {
 			if n, ok := t.(*python.Name); ok {
-				delete(fr.sc.vars, n.ID)
+				fr.sc.set(n.ID, unknown)
 			}
 		}
 	case *python.Unknown:
@@ -453,34 +499,32 @@ func (in *interp) execIf(fr *frame, s *python.If) {
 		}
 		return
 	}
-	// Unknown condition: both branches may run. Names assigned differently in the two
-	// branches end up unknown.
-	before := copyVars(fr.sc.vars)
+	// Unknown condition: both branches may run. Each branch's writes are recorded and
+	// undone; afterwards a name keeps a value only when both ways agree on its kind.
+	sc := fr.sc
+	sc.begin()
 	in.speculate(fr, func() { in.execBlock(fr, s.Body) })
-	afterBody := copyVars(fr.sc.vars)
-	fr.sc.vars = copyVars(before)
+	a, aOrder := sc.end()
+	sc.begin()
 	in.speculate(fr, func() { in.execBlock(fr, s.Else) })
-	afterElse := fr.sc.vars
-	merged := map[string]val{}
-	for k, v := range afterElse {
-		merged[k] = v
-	}
-	for k, v := range afterBody {
-		if e, ok := afterElse[k]; ok && e != v && !sameKind(e, v) {
-			merged[k] = unknown
-		} else if !ok {
-			merged[k] = v
+	b, bOrder := sc.end()
+	for _, name := range append(aOrder, bOrder...) {
+		av, inA := a[name]
+		bv, inB := b[name]
+		cur, exists := sc.vars[name]
+		if !inA {
+			av, inA = cur, exists
+		}
+		if !inB {
+			bv, inB = cur, exists
+		}
+		switch {
+		case inA && inB && (av == bv || sameKind(av, bv)):
+			sc.set(name, bv)
+		case inA || inB:
+			sc.set(name, unknown)
 		}
 	}
-	fr.sc.vars = merged
-}
-
-func copyVars(m map[string]val) map[string]val {
-	c := make(map[string]val, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
 
 func (in *interp) execFor(fr *frame, s *python.For) {
@@ -541,7 +585,7 @@ func iterate(v val) ([]val, bool) {
 func (in *interp) assign(fr *frame, target python.Expr, v val, valueNode python.Expr) {
 	switch t := target.(type) {
 	case *python.Name:
-		fr.sc.vars[t.ID] = v
+		fr.sc.set(t.ID, v)
 		in.noteValueType(fr, t, v)
 	case *python.Tuple, *python.List:
 		var elts []python.Expr
@@ -633,16 +677,16 @@ func (in *interp) importFrom(fr *frame, s *python.ImportFrom) {
 		case m != nil && m.local != nil && !m.opaque:
 			for k, v := range m.local.globals.vars {
 				if !strings.HasPrefix(k, "_") {
-					fr.sc.vars[k] = v
+					fr.sc.set(k, v)
 				}
 			}
 		case m != nil && m.ehrql != "":
 			if em, ok := schema.LookupEhrQLModule(in.version, m.ehrql); ok {
 				for _, t := range em.Tables {
-					fr.sc.vars[t.Name] = in.ehrqlName(fr, m.ehrql, t.Name, nil)
+					fr.sc.set(t.Name, in.ehrqlName(fr, m.ehrql, t.Name, nil))
 				}
 				for _, e := range em.Exports {
-					fr.sc.vars[e] = in.ehrqlName(fr, m.ehrql, e, nil)
+					fr.sc.set(e, in.ehrqlName(fr, m.ehrql, e, nil))
 				}
 			}
 		default:
@@ -687,7 +731,7 @@ func (in *interp) importFrom(fr *frame, s *python.ImportFrom) {
 				}
 			}
 		}
-		fr.sc.vars[bind] = v
+		fr.sc.set(bind, v)
 	}
 }
 
@@ -714,4 +758,33 @@ func findDefinition(m *modState, name string) Range {
 		}
 	}
 	return Range{}
+}
+
+// pyCache keeps the last parse of each module so an edit re-parses incrementally.
+var pyCache = struct {
+	sync.Mutex
+	m map[string]*python.File
+}{m: map[string]*python.File{}}
+
+// parsePython parses a module, reusing the previous parse of the same path.
+func parsePython(p string, src []byte) *python.File {
+	pyCache.Lock()
+	old := pyCache.m[p]
+	pyCache.Unlock()
+	var f *python.File
+	switch {
+	case old != nil && string(old.Source) == string(src):
+		return old
+	case old != nil:
+		f = old.Reparse(src, nil)
+	default:
+		f = python.Parse(src)
+	}
+	pyCache.Lock()
+	if len(pyCache.m) > 256 {
+		pyCache.m = map[string]*python.File{}
+	}
+	pyCache.m[p] = f
+	pyCache.Unlock()
+	return f
 }

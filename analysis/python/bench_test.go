@@ -1,11 +1,12 @@
 package python
 
 import (
+	"github.com/opensafely-core/osls/internal/testgen"
 	"testing"
 )
 
 func BenchmarkParse(b *testing.B) {
-	src := []byte(genDatasetDefinition(2500))
+	src := []byte(testgen.DatasetDefinition(2500))
 	b.SetBytes(int64(len(src)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -17,7 +18,7 @@ func BenchmarkParse(b *testing.B) {
 // BenchmarkReparse measures re-parsing after typing one character in the
 // middle of the file, alternately inserted and deleted.
 func BenchmarkReparse(b *testing.B) {
-	src := []byte(genDatasetDefinition(2500))
+	src := []byte(testgen.DatasetDefinition(2500))
 	at := len(src) / 2
 	for src[at] != '\n' {
 		at++

@@ -1,6 +1,7 @@
 package python
 
 import (
+	"github.com/opensafely-core/osls/internal/testgen"
 	"reflect"
 	"testing"
 )
@@ -12,7 +13,7 @@ func FuzzParse(f *testing.F) {
 	for _, tc := range convertCases {
 		f.Add(tc.src)
 	}
-	f.Add(genDatasetDefinition(60))
+	f.Add(testgen.DatasetDefinition(60))
 	f.Add("dataset.age = patients.\nx = f(\ndef g(:\n  '''\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		file := Parse([]byte(src))

@@ -1,6 +1,7 @@
 package python
 
 import (
+	"github.com/opensafely-core/osls/internal/testgen"
 	"reflect"
 	"strings"
 	"sync"
@@ -262,7 +263,7 @@ func TestSyntaxErrorsNeverPanic(t *testing.T) {
 }
 
 func TestReparseEqualsParse(t *testing.T) {
-	base := genDatasetDefinition(400)
+	base := testgen.DatasetDefinition(400)
 	type edit struct {
 		at, del int
 		ins     string
@@ -333,7 +334,7 @@ func TestReparseReusesStatements(t *testing.T) {
 }
 
 func TestConcurrentParse(t *testing.T) {
-	src := []byte(genDatasetDefinition(200))
+	src := []byte(testgen.DatasetDefinition(200))
 	want := render(Parse(src))
 	var wg sync.WaitGroup
 	for range 8 {
@@ -392,7 +393,7 @@ func TestNodeAt(t *testing.T) {
 }
 
 func TestWalkAndInspect(t *testing.T) {
-	f := Parse([]byte(genDatasetDefinition(300)))
+	f := Parse([]byte(testgen.DatasetDefinition(300)))
 	var inspected, walked, closes int
 	Inspect(f.Module, func(Node) bool { inspected++; return true })
 	Walk(countVisitor{&walked, &closes}, f.Module)
@@ -421,7 +422,7 @@ func (v countVisitor) Visit(n Node) Visitor {
 }
 
 func TestGeneratedDefinitionParsesCleanly(t *testing.T) {
-	src := genDatasetDefinition(2500)
+	src := testgen.DatasetDefinition(2500)
 	f := Parse([]byte(src))
 	if len(f.Errors) > 0 {
 		t.Fatalf("errors: %v", f.Errors)

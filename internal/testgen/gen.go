@@ -1,15 +1,17 @@
-package python
+// Package testgen writes realistic, generated ehrQL dataset definitions for tests and
+// benchmarks.
+package testgen
 
 import (
 	"fmt"
 	"strings"
 )
 
-// genDatasetDefinition writes an ehrQL-like dataset definition of about the
+// DatasetDefinition writes an ehrQL-like dataset definition of about the
 // given number of lines, in the style of the largest real studies: imports,
 // codelists, helper functions, dataset.x = ... chains, loops, dicts,
 // comprehensions, f-strings and module-level ifs.
-func genDatasetDefinition(lines int) string {
+func DatasetDefinition(lines int) string {
 	var b strings.Builder
 	b.WriteString(`"""Dataset definition for a generated study."""
 from datetime import date
@@ -33,6 +35,7 @@ study_end = date(2024, 3, 31)
 
 dataset = create_dataset()
 dataset.configure_dummy_data(population_size=1000)
+dataset.define_population(practice_registrations.for_patient_on(index_date).exists_for_patient())
 
 `)
 	n := strings.Count(b.String(), "\n")
@@ -93,15 +96,15 @@ weights_%d = [x * 1.5e-3 for x in range(10) if x %% 3 != 1]
 			s = fmt.Sprintf(`if args.cohort == "vaccinated":
     dataset.vax_date_%d = minimum_of(dataset.first_event_%d_date, index_date + months(%d))
 elif args.cohort in ("unvaccinated", 'prevax'):
-    dataset.vax_date_%d = None
+    dataset.vax_date_%d = patients.date_of_death
 else:
     raise ValueError(f"unknown cohort {args.cohort!r}")
 `, i, i-4, i%12, i)
 		case 7:
 			s = fmt.Sprintf(`registered_%d = practice_registrations.for_patient_on(index_date).exists_for_patient()
-dataset.define_population(registered_%d & patients.is_alive_on(index_date) & ~ons_deaths.date.is_before(index_date))
+dataset.add_column("alive_registered_%d", registered_%d & patients.is_alive_on(index_date) & ~ons_deaths.date.is_before(index_date))
 
-`, i, i)
+`, i, i, i)
 		}
 		b.WriteString(s)
 		n += strings.Count(s, "\n")
