@@ -40,7 +40,7 @@ type checker struct {
 	ds   []Diagnostic
 
 	needSets   map[*Action]map[string]bool
-	outDirs    map[string]bool // every directory that holds a declared output
+	outDirs    map[string]bool   // every directory that holds a declared output
 	files      map[string]bool   // repo files, when a snapshot is given
 	filesLower map[string]string // lower-case path -> real path
 }

@@ -11,8 +11,8 @@ import (
 func benchStudy() (MapSnapshot, string) {
 	src := testgen.DatasetDefinition(2500)
 	snap := MapSnapshot{
-		"analysis/dataset_definition.py": src,
-		"analysis/codelists.py":          "from ehrql import codelist_from_csv\nasthma = codelist_from_csv('codelists/opensafely-asthma.csv', column='code')\n",
+		"analysis/dataset_definition.py":  src,
+		"analysis/codelists.py":           "from ehrql import codelist_from_csv\nasthma = codelist_from_csv('codelists/opensafely-asthma.csv', column='code')\n",
 		"codelists/opensafely-asthma.csv": "code,term\n195967001,Asthma\n",
 	}
 	return snap, src

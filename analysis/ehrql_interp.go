@@ -120,8 +120,8 @@ type interp struct {
 	types map[string][]TypeInfo
 	defs  map[string][]DefInfo
 
-	csvCache map[string]*csvInfo
-	perms    map[string]bool
+	csvCache   map[string]*csvInfo
+	perms      map[string]bool
 	tablesUsed map[string]python.Range
 	tableFile  map[string]string
 	tableRefs  map[string]*qm.Table
@@ -145,15 +145,15 @@ type DefInfo struct {
 }
 
 type callCtx struct {
-	node   *python.Call
-	fn     val
-	args   []val
-	argN   []python.Expr
-	kw     map[string]val
-	kwN    map[string]*python.Keyword
-	kwKeys []string
+	node          *python.Call
+	fn            val
+	args          []val
+	argN          []python.Expr
+	kw            map[string]val
+	kwN           map[string]*python.Keyword
+	kwKeys        []string
 	unknownSpread bool // *args or **kwargs we could not expand
-	fr     *frame
+	fr            *frame
 }
 
 func (c *callCtx) arg(i int, name string) (val, python.Node, bool) {

@@ -46,7 +46,9 @@ func DaysIn(y, m int) int {
 // String writes the date as YYYY-MM-DD.
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
 
-func (d Date) t() time.Time { return time.Date(d.Year, time.Month(d.Month), d.Day, 0, 0, 0, 0, time.UTC) }
+func (d Date) t() time.Time {
+	return time.Date(d.Year, time.Month(d.Month), d.Day, 0, 0, 0, 0, time.UTC)
+}
 
 func fromTime(t time.Time) Date { return Date{t.Year(), int(t.Month()), t.Day()} }
 
