@@ -39,6 +39,10 @@ type Definition struct {
 	Complete    bool     // false when the analysis stopped at its step limit
 }
 
+// panicHook, when set (by tests and the fuzzer), sees internal failures that
+// AnalyzeDefinition would otherwise swallow.
+var panicHook func(r any, stack []byte)
+
 // AnalyzeDefinition interprets a dataset definition abstractly. It never panics: an
 // internal failure yields a Definition with no diagnostics.
 func AnalyzeDefinition(snap Snapshot, entry string, opts DefinitionOptions) (def *Definition) {
@@ -48,9 +52,11 @@ func AnalyzeDefinition(snap Snapshot, entry string, opts DefinitionOptions) (def
 	def = &Definition{Entry: entry, Version: opts.Version, Types: map[string][]TypeInfo{}, Defs: map[string][]DefInfo{}}
 	defer func() {
 		if r := recover(); r != nil {
+			if panicHook != nil {
+				panicHook(r, debug.Stack())
+			}
 			def.Diagnostics = nil
 			def.Complete = false
-			_ = debug.Stack()
 		}
 	}()
 	in := &interp{

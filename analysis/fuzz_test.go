@@ -159,3 +159,26 @@ func FuzzMatchOutput(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAnalyzeDefinition runs arbitrary Python through the ehrQL interpreter: it must never
+// panic (AnalyzeDefinition would swallow a panic; the hook turns it into a failure), and
+// every diagnostic must have a range inside its file.
+func FuzzAnalyzeDefinition(f *testing.F) {
+	files, _ := filepath.Glob("testdata/ehrql/*.py")
+	for _, p := range files {
+		b, _ := os.ReadFile(p)
+		f.Add(string(b))
+	}
+	f.Add("from ehrql import *\nfrom ehrql.tables.core import *\ndataset = create_dataset()\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		panicHook = func(r any, stack []byte) { t.Fatalf("panic: %v\n%s", r, stack) }
+		defer func() { panicHook = nil }()
+		snap := MapSnapshot{"analysis/dataset_definition.py": src, "codelists/x.csv": "code\n1\n"}
+		def := AnalyzeDefinition(snap, "analysis/dataset_definition.py", DefinitionOptions{Command: "generate-dataset"})
+		for _, d := range def.Diagnostics {
+			if d.File == "analysis/dataset_definition.py" && (d.Range.Start < 0 || d.Range.End > len(src) || d.Range.End < d.Range.Start) {
+				t.Fatalf("%s range %v outside %d bytes", d.Code, d.Range, len(src))
+			}
+		}
+	})
+}
