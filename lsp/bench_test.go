@@ -5,6 +5,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,15 +13,39 @@ import (
 	"go.lsp.dev/protocol"
 )
 
-// bigProject is the largest real project.yaml of the corpus (2,191 actions).
-const bigProject = "/work/shared/corpus/real/opensafely__disparities-comparison/project.yaml"
+// bigStudy is the real study with the largest project.yaml of the corpus (2,191 actions).
+const bigStudy = "opensafely__disparities-comparison"
+
+// bigDir finds the study in the shared corpus (OSLS_CORPUS, or ../shared beside the checkout).
+func bigDir() string {
+	if d := os.Getenv("OSLS_CORPUS"); d != "" {
+		return filepath.Join(d, bigStudy)
+	}
+	return filepath.Join("..", "..", "shared", "corpus", "real", bigStudy)
+}
 
 func loadBig(b *testing.B) string {
-	raw, err := os.ReadFile(bigProject)
+	raw, err := os.ReadFile(filepath.Join(bigDir(), "project.yaml"))
 	if err != nil {
 		b.Skipf("corpus not available: %v", err)
 	}
 	return string(raw)
+}
+
+// bigFiles lists the study's files (from the corpus's files.txt) as empty files, so that the
+// server sees the scripts project.yaml names, as it would in the real repository.
+func bigFiles(b *testing.B) map[string]string {
+	raw, err := os.ReadFile(filepath.Join(bigDir(), "files.txt"))
+	if err != nil {
+		b.Skipf("corpus not available: %v", err)
+	}
+	files := map[string]string{}
+	for _, f := range strings.Split(string(raw), "\n") {
+		if f = strings.TrimSpace(f); f != "" && f != "project.yaml" && !strings.HasPrefix(f, "codelists/") {
+			files[f] = ""
+		}
+	}
+	return files
 }
 
 func quietClient(b *testing.B, files map[string]string) *testClient {
@@ -31,7 +56,7 @@ func quietClient(b *testing.B, files map[string]string) *testClient {
 // `version: '5.0'` in the 2,191-action project) to the publishDiagnostics for that version.
 func BenchmarkDiagnosticsAfterEdit(b *testing.B) {
 	text := loadBig(b)
-	c := quietClient(b, nil)
+	c := quietClient(b, bigFiles(b))
 	u := c.open("project.yaml", text)
 	c.waitDiags(u, 1)
 	b.ResetTimer()
