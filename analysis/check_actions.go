@@ -413,37 +413,21 @@ func (c *checker) addNeedFix(a *Action, id string) []Fix {
 	return nil
 }
 
-func (c *checker) loadFiles() {
-	if c.files != nil || c.snap == nil {
-		return
-	}
-	c.files = map[string]bool{}
-	c.filesLower = map[string]string{}
-	for _, f := range c.snap.Files() {
-		c.files[f] = true
-		c.filesLower[strings.ToLower(f)] = f
-		for d := dirOf(f); d != ""; d = dirOf(d) {
-			if c.files[d+"/"] {
-				break
-			}
-			c.files[d+"/"] = true
-		}
-	}
-}
-
 // fileExists warns when a path named in the project is not in the repository, suggesting
 // the right case when only the case differs.
 func (c *checker) fileExists(p string, r Range, what string) {
 	if c.snap == nil || p == "" {
 		return
 	}
-	c.loadFiles()
+	if c.files == nil {
+		c.files = indexOf(c.snap)
+	}
 	p = strings.TrimPrefix(p, "/workspace/")
 	clean := strings.TrimPrefix(p, "./")
-	if c.files[clean] || c.files[strings.TrimSuffix(clean, "/")+"/"] || c.snap.Exists(clean) {
+	if c.files.Has(clean) || c.files.Has(strings.TrimSuffix(clean, "/")+"/") || c.snap.Exists(clean) {
 		return
 	}
-	if real, ok := c.filesLower[strings.ToLower(clean)]; ok {
+	if real, ok := c.files.Fold(clean); ok {
 		c.add(CodeFileMissing, r, fmt.Sprintf("%s %s does not exist, but %s does: paths are case-sensitive when jobs run", what, p, real),
 			Fix{Title: "Change to " + real, Edits: []TextEdit{{Range: r, NewText: real}}})
 		return

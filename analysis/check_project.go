@@ -39,10 +39,9 @@ type checker struct {
 	snap Snapshot
 	ds   []Diagnostic
 
-	needSets   map[*Action]map[string]bool
-	outDirs    map[string]bool   // every directory that holds a declared output
-	files      map[string]bool   // repo files, when a snapshot is given
-	filesLower map[string]string // lower-case path -> real path
+	needSets map[*Action]map[string]bool
+	outDirs  map[string]bool // every directory that holds a declared output
+	files    *FileIndex      // the study's files, when a snapshot is given
 }
 
 func (c *checker) add(code Code, r Range, msg string, fixes ...Fix) *Diagnostic {
@@ -394,7 +393,19 @@ func pythonInt(n *Node) bool {
 	return false
 }
 
-var idCharsRe = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+// plainID reports whether an action id uses only letters, digits, `_`, `-` and `.`.
+func plainID(id string) bool {
+	if id == "" {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
 
 func (c *checker) actions() {
 	p := c.p
@@ -444,7 +455,7 @@ func (c *checker) action(a *Action) {
 			c.addSev(CodeReservedRunAll, SeverityWarning, k.Range, "`run_all` is a reserved action name; user-defined actions with this name are ignored and will raise an error in later versions.")
 		}
 	}
-	if k.Kind == KindScalar && !idCharsRe.MatchString(a.ID) {
+	if k.Kind == KindScalar && !plainID(a.ID) {
 		what := "characters other than letters, digits, `_`, `-` and `.`"
 		if strings.ContainsAny(a.ID, " \t") {
 			what = "spaces"
@@ -644,7 +655,23 @@ func quoteLike(n *Node, v string) string {
 	return v
 }
 
-var tagRe = regexp.MustCompile(`^(v[0-9.]+(-pre)?|dev|latest)$`)
+// validTag reports whether an image tag has the form pipeline accepts:
+// ^(v[0-9.]+(-pre)?|dev|latest)$.
+func validTag(t string) bool {
+	if t == "dev" || t == "latest" {
+		return true
+	}
+	t = strings.TrimSuffix(t, "-pre")
+	if len(t) < 2 || t[0] != 'v' {
+		return false
+	}
+	for i := 1; i < len(t); i++ {
+		if (t[i] < '0' || t[i] > '9') && t[i] != '.' {
+			return false
+		}
+	}
+	return true
+}
 
 func (c *checker) runLine(a *Action) {
 	rn := a.RunNode
@@ -661,7 +688,7 @@ func (c *checker) runLine(a *Action) {
 	}
 	imgR := a.WordRange(c.text, 0)
 	name := a.Image
-	if !tagRe.MatchString(a.Tag) {
+	if !validTag(a.Tag) {
 		msg := fmt.Sprintf("Action command %s must have a version specified in the form :vN (e.g. %s:v2)", name, name)
 		var fixes []Fix
 		if img, ok := schema.LookupImage(name); ok && img.Recommended != "" {

@@ -1,6 +1,9 @@
 package analysis
 
-import "testing"
+import (
+	"regexp"
+	"testing"
+)
 
 func TestMatchOutput(t *testing.T) {
 	cases := []struct {
@@ -88,6 +91,15 @@ func TestSplitShell(t *testing.T) {
 			if got[i] != c.want[i] {
 				t.Errorf("SplitShell(%q) = %q, want %q", c.in, got, c.want)
 			}
+		}
+	}
+}
+
+func TestValidTagMatchesPipelineRegexp(t *testing.T) {
+	re := regexp.MustCompile(`^(v[0-9.]+(-pre)?|dev|latest)$`)
+	for _, tag := range []string{"v1", "v2", "v1.2", "v0.0.37", "v1-pre", "v1.2-pre", "dev", "latest", "v.", "v1..2", "", "v", "V2", "stable", "v1x1", "pre", "v2:slim", "-pre", "v-pre", "v1-pre-pre", "latest-pre", "dev-pre"} {
+		if got, want := validTag(tag), re.MatchString(tag); got != want {
+			t.Errorf("validTag(%q) = %v, regexp says %v", tag, got, want)
 		}
 	}
 }

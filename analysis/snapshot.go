@@ -16,6 +16,77 @@ type FSSnapshot struct {
 
 	once  sync.Once
 	files []string
+
+	indexOnce sync.Once
+	index     *FileIndex
+}
+
+// FileIndex answers "is this file in the study?" quickly, exactly and ignoring case. Checks
+// that look up many paths ask a snapshot for one when it can keep it between checks.
+type FileIndex struct {
+	exact map[string]bool   // files, and directories as "dir/"
+	lower map[string]string // lower-case path -> real path
+}
+
+// NewFileIndex indexes a list of study files.
+func NewFileIndex(files []string) *FileIndex {
+	ix := &FileIndex{exact: make(map[string]bool, len(files)), lower: make(map[string]string, len(files))}
+	for _, f := range files {
+		ix.exact[f] = true
+		ix.lower[strings.ToLower(f)] = f
+		for d := path.Dir(f); d != "." && d != "/" && d != ""; d = path.Dir(d) {
+			if ix.exact[d+"/"] {
+				break
+			}
+			ix.exact[d+"/"] = true
+		}
+	}
+	return ix
+}
+
+// Has reports whether p is a file, or (with a trailing slash) a directory, of the study.
+func (ix *FileIndex) Has(p string) bool { return ix.exact[p] }
+
+// Fold returns the study's path that equals p ignoring case.
+func (ix *FileIndex) Fold(p string) (string, bool) {
+	r, ok := ix.lower[strings.ToLower(p)]
+	return r, ok
+}
+
+// indexer is implemented by snapshots that keep a FileIndex.
+type indexer interface{ FileIndex() *FileIndex }
+
+// FileIndex returns the snapshot's file index, built once.
+func (s *FSSnapshot) FileIndex() *FileIndex {
+	s.indexOnce.Do(func() { s.index = NewFileIndex(s.Files()) })
+	return s.index
+}
+
+// FileIndex returns the base snapshot's index when every buffer is a file it has already,
+// and otherwise an index of the merged list.
+func (o *Overlay) FileIndex() *FileIndex {
+	if bi, ok := o.Base.(indexer); ok {
+		ix := bi.FileIndex()
+		all := true
+		for f := range o.Buffers {
+			if !ix.Has(f) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return ix
+		}
+	}
+	return NewFileIndex(o.Files())
+}
+
+// indexOf returns a snapshot's file index.
+func indexOf(snap Snapshot) *FileIndex {
+	if i, ok := snap.(indexer); ok {
+		return i.FileIndex()
+	}
+	return NewFileIndex(snap.Files())
 }
 
 // skipDirs are folders never listed: version control, editor caches and dependencies.
