@@ -83,7 +83,7 @@ func (in *interp) builtin(name string) (val, bool) {
 		return typeV{name: "float", t: qm.TFloat}, true
 	case "bool":
 		return typeV{name: "bool", t: qm.TBool}, true
-	case "list", "tuple", "set", "frozenset", "sorted", "reversed":
+	case "list", "tuple", "set", "frozenset", "sorted", "reversed", "dict_", "":
 		return bi(name, func(in *interp, c *callCtx) val {
 			if len(c.args) == 0 {
 				if name == "set" || name == "frozenset" {
@@ -219,7 +219,14 @@ func (in *interp) builtin(name string) (val, bool) {
 			}
 			return unknown
 		}), true
-	case "isinstance", "hasattr":
+	case "isinstance":
+		return bi(name, func(in *interp, c *callCtx) val {
+			if len(c.args) != 2 {
+				return unknown
+			}
+			return in.isInstance(c.args[0], c.args[1])
+		}), true
+	case "hasattr":
 		return returnsUnknown(name), true
 	case "getattr":
 		return bi(name, func(in *interp, c *callCtx) val {

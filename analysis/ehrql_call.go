@@ -46,6 +46,17 @@ func (in *interp) evalCall(fr *frame, e *python.Call) val {
 		kw[k.Arg] = v
 		kwN[k.Arg] = k
 	}
+	// A dataset handed to code we do not run (a user class, an unknown module's function)
+	// may gain columns we cannot see.
+	switch fn.(type) {
+	case *funcV, *boundV:
+	case *builtinV:
+		if b := fn.(*builtinV); b.name != "getattr" && b.name != "setattr" && b.name != "hasattr" && b.name != "isinstance" && b.name != "print" && b.name != "len" {
+			escapeDatasets(args, kw)
+		}
+	default:
+		escapeDatasets(args, kw)
+	}
 	if spread {
 		// We cannot tell which parameters *args/**kwargs fill: check nothing, know nothing.
 		if f, ok := fn.(*funcV); ok {
@@ -172,4 +183,19 @@ func (in *interp) callUser(fr *frame, node *python.Call, f *funcV, args []val, k
 		return none
 	}
 	return callee.ret
+}
+
+// escapeDatasets marks datasets passed to code we do not follow as having columns we cannot
+// know, so reading one of them is never reported as undefined.
+func escapeDatasets(args []val, kw map[string]val) {
+	for _, a := range args {
+		if d, ok := a.(*datasetV); ok {
+			d.st.unknownNames = true
+		}
+	}
+	for _, a := range kw {
+		if d, ok := a.(*datasetV); ok {
+			d.st.unknownNames = true
+		}
+	}
 }

@@ -89,7 +89,9 @@ func (in *interp) finish(m *modState, opts DefinitionOptions, def *Definition) {
 	if d, ok := m.globals.vars["dataset"].(*datasetV); ok {
 		def.Dataset = d.st.ds
 		d.st.ds.Permissions = sortedPerms(in.perms)
-		if !d.st.popDefined && def.Complete {
+		_, hasMeasures := m.globals.vars["measures"]
+		needsPopulation := opts.Command == "generate-dataset" || opts.Command == "generate_dataset" || (opts.Command == "" && !hasMeasures)
+		if !d.st.popDefined && def.Complete && needsPopulation {
 			in.diags = append(in.diags, Diagnostic{File: d.st.file, Range: Range{d.st.created.Start, d.st.created.End}, Severity: SeverityError, Code: CodeEQPopulationNone.ID,
 				Message: "A population has not been defined; define one with define_population()"})
 		}

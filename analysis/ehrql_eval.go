@@ -568,6 +568,13 @@ func (in *interp) compare(fr *frame, e *python.Compare) val {
 		if isUnknown(l) || isUnknown(r) {
 			return unknown
 		}
+		if op := e.Ops[0]; (op == "is" || op == "is not") && (isEhrQL(l) || isEhrQL(r)) {
+			// Identity tests work on any object; against None they are always decided.
+			if isNone(l) || isNone(r) {
+				return pyBool(op == "is not")
+			}
+			return unknown
+		}
 		if isEhrQL(l) || isEhrQL(r) {
 			return in.ehrqlCompare(fr, e, e.Ops[0], l, r)
 		}

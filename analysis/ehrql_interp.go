@@ -410,8 +410,8 @@ func (in *interp) exec(fr *frame, s python.Stmt) {
 		}
 		if !fr.retSet {
 			fr.ret, fr.retSet = v, true
-		} else if in.spec > 0 && !sameKind(fr.ret, v) {
-			fr.ret = unknown
+		} else if in.spec > 0 {
+			fr.ret = mergeVals(fr.ret, v)
 		}
 		if in.spec == 0 {
 			fr.stopped = true
@@ -476,6 +476,43 @@ func (in *interp) exec(fr *frame, s python.Stmt) {
 
 func sameKind(a, b val) bool { return fmt.Sprintf("%T", a) == fmt.Sprintf("%T", b) }
 
+// mergeVals combines the values a name may have after a branch we could not decide: equal
+// values stay; two frames of one table, or two series of one type and dimension, become an
+// opaque one of that shape (no domain, so no domain errors); anything else is unknown.
+func mergeVals(a, b val) val {
+	if a == b {
+		return a
+	}
+	switch x := a.(type) {
+	case *frameV:
+		y, ok := b.(*frameV)
+		if !ok || x.table == nil || y.table == nil || x.table.Name != y.table.Name || x.table.Module != y.table.Module || x.class != y.class {
+			return unknown
+		}
+		if x.f.Key() == y.f.Key() {
+			return a
+		}
+		return &frameV{f: qm.NewOpaqueFrame(x.f.Table(), x.f.Dim(), x.f.Sorted() && y.f.Sorted()), table: x.table, class: x.class, picked: x.picked && y.picked}
+	case *seriesV:
+		y, ok := b.(*seriesV)
+		if !ok || x.s.Type() != y.s.Type() || x.s.Dim() != y.s.Dim() {
+			return unknown
+		}
+		if x.s.Key() == y.s.Key() {
+			return a
+		}
+		return &seriesV{s: qm.NewOpaque(x.s.Type(), x.s.Dim())}
+	case *datasetV, *measuresV, *moduleV, *funcV, *builtinV, typeV:
+		return unknown
+	}
+	ka, okA := hashKey(a)
+	kb, okB := hashKey(b)
+	if okA && okB && ka == kb {
+		return a
+	}
+	return unknown
+}
+
 // speculate runs f as a branch that may or may not happen.
 func (in *interp) speculate(fr *frame, f func()) {
 	in.spec++
@@ -519,8 +556,8 @@ func (in *interp) execIf(fr *frame, s *python.If) {
 			bv, inB = cur, exists
 		}
 		switch {
-		case inA && inB && (av == bv || sameKind(av, bv)):
-			sc.set(name, bv)
+		case inA && inB:
+			sc.set(name, mergeVals(av, bv))
 		case inA || inB:
 			sc.set(name, unknown)
 		}
@@ -614,6 +651,16 @@ func (in *interp) assign(fr *frame, target python.Expr, v val, valueNode python.
 		}
 		if m, ok := obj.(*moduleV); ok && m.local != nil {
 			m.local.globals.vars[t.Attr] = v
+		}
+		if et, ok := obj.(*eventTableV); ok {
+			et.cols[t.Attr] = v
+		}
+		if f, ok := obj.(*frameV); ok {
+			// Python lets a study hang its own attributes on a frame object.
+			if f.extra == nil {
+				f.extra = map[string]val{}
+			}
+			f.extra[t.Attr] = v
 		}
 	case *python.Subscript:
 		obj := in.eval(fr, t.Value)

@@ -75,6 +75,9 @@ func (in *interp) ehrqlName(fr *frame, module, name string, n python.Node) val {
 		return in.ehrqlFunction(fn)
 	}
 	if em.Has(name) {
+		if isEhrQLClassName(name) {
+			return classRefV{name: name}
+		}
 		return unknown
 	}
 	if n != nil {
@@ -93,6 +96,78 @@ func (in *interp) otherVersionHint(module, name string) string {
 		return fmt.Sprintf(" (it exists in ehrQL %s; this action's image uses %s)", other, in.version)
 	}
 	return ""
+}
+
+// isEhrQLClassName reports whether name is a series or frame class of ehrQL.
+func isEhrQLClassName(name string) bool {
+	if _, _, ok := schema.ParseEhrQLSeriesClass(name); ok {
+		return true
+	}
+	switch name {
+	case "PatientFrame", "EventFrame", "BaseFrame", "BaseSeries", "PatientSeries", "EventSeries", "Series":
+		return true
+	}
+	return false
+}
+
+// isInstance decides isinstance(v, cls) where it can.
+func (in *interp) isInstance(v, cls val) val {
+	if items, ok := cls.(*listV); ok && items.tuple {
+		anyUnknown := false
+		for _, c := range items.items {
+			r := in.isInstance(v, c)
+			if b, ok := r.(pyBool); ok && bool(b) {
+				return pyBool(true)
+			}
+			if isUnknown(r) {
+				anyUnknown = true
+			}
+		}
+		if anyUnknown {
+			return unknown
+		}
+		return pyBool(false)
+	}
+	switch c := cls.(type) {
+	case classRefV:
+		var names []string
+		switch x := v.(type) {
+		case *seriesV:
+			class := seriesClass(x.s)
+			if class == "" {
+				return unknown
+			}
+			names = append(schema.EhrQLClassAncestors(in.version, class), "Series")
+		case *frameV:
+			names = []string{x.class, "BaseFrame"}
+			if x.class == "PatientFrame" || x.class == "EventFrame" {
+				names = append(names, schema.EhrQLClassAncestors(in.version, x.class)...)
+			}
+		case unknownV:
+			return unknown
+		default:
+			return pyBool(false)
+		}
+		return pyBool(slices.Contains(names, c.name))
+	case typeV:
+		switch v.(type) {
+		case unknownV:
+			return unknown
+		case pyInt:
+			return pyBool(c.name == "int")
+		case pyBool:
+			return pyBool(c.name == "bool" || c.name == "int")
+		case pyFloat:
+			return pyBool(c.name == "float")
+		case pyStr:
+			return pyBool(c.name == "str")
+		case pyDate:
+			return pyBool(c.name == "date")
+		case *seriesV, *frameV:
+			return pyBool(false)
+		}
+	}
+	return unknown
 }
 
 func (in *interp) unknownEhrQLImport(fr *frame, module string, a *python.Alias) {
@@ -175,6 +250,11 @@ func (in *interp) getAttr(fr *frame, obj val, name string, n *python.Attribute) 
 		}
 		if !o.st.maybe[name] && !in.hasUnknownColumns(o) && in.spec == 0 && !strings.HasPrefix(name, "_") {
 			in.report(fr, CodeEQUnknownColumn, attrNode, "Variable '%s' has not been defined", name)
+		}
+		return unknown
+	case *eventTableV:
+		if v, ok := o.cols[name]; ok {
+			return v
 		}
 		return unknown
 	case *measuresV:
@@ -483,6 +563,9 @@ func codelistMethod(c *codelistV, name string) val {
 
 // frameAttr reads a column, method or helper of a frame.
 func (in *interp) frameAttr(fr *frame, f *frameV, name string, n python.Node) val {
+	if v, ok := f.extra[name]; ok {
+		return v
+	}
 	if f.table != nil {
 		if col, ok := f.table.Column(name); ok {
 			s := qm.NewColumn(f.f, name, qmType(col.Type))
@@ -511,6 +594,12 @@ func (in *interp) frameAttr(fr *frame, f *frameV, name string, n python.Node) va
 	}
 	if f.table == nil {
 		return unknown
+	}
+	if in.version == schema.EhrQLV0 && class == "PatientFrame" {
+		// Older v0 images (databuilder) had some of these tables at event level.
+		if _, ok := schema.LookupEhrQLMethod(in.version, "SortedEventFrame", name); ok {
+			return unknown
+		}
 	}
 	tname := f.table.Name
 	if name == "first_for_patient" || name == "last_for_patient" {
@@ -668,12 +757,8 @@ func qmTypeOfResult(r string) qm.Type {
 // datasetState helpers.
 
 func (st *datasetState) value(name string) (val, bool) {
-	for _, v := range st.ds.Variables {
-		if v.Name == name {
-			return &seriesV{s: v.Series}, true
-		}
-	}
-	return nil, false
+	v, ok := st.values[name]
+	return v, ok
 }
 
 var variableNameRe = regexp.MustCompile(schema.EhrQLVariableNamePattern)
@@ -726,8 +811,17 @@ func (in *interp) datasetAssign(fr *frame, ds *datasetV, name string, known bool
 		st.maybe[name] = true
 	}
 	st.columns[name] = python.Range{Start: nameR.Start, End: nameR.End}
+	if st.values == nil {
+		st.values = map[string]val{}
+	}
 	if s == nil {
+		st.values[name] = unknown
 		return
+	}
+	if prev, ok := st.values[name]; ok && in.spec > 0 {
+		st.values[name] = mergeVals(prev, &seriesV{s: s})
+	} else {
+		st.values[name] = &seriesV{s: s}
 	}
 	for i, x := range st.ds.Variables {
 		if x.Name == name {

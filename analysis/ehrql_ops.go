@@ -456,7 +456,23 @@ func (in *interp) datasetMethod(fr *frame, c *callCtx, d *datasetV, name string)
 		}
 		return none
 	case "add_event_table":
-		return unknown
+		nv, _, ok := c.arg(0, "name")
+		name, known := nv.(pyStr)
+		if !ok || !known {
+			st.unknownNames = true
+			return unknown
+		}
+		et := &eventTableV{cols: map[string]val{}}
+		for k, v := range c.kw {
+			if k != "name" {
+				et.cols[k] = v
+			}
+		}
+		if st.values == nil {
+			st.values = map[string]val{}
+		}
+		st.values[string(name)] = et
+		return et
 	}
 	return unknown
 }

@@ -153,6 +153,7 @@ type frameV struct {
 	table  *schema.EhrQLTable
 	class  string // PatientFrame, EventFrame
 	picked bool   // result of first/last_for_patient: helper methods are gone
+	extra  map[string]val // attributes a study set on the frame object itself
 }
 
 // seriesV is an ehrQL series.
@@ -208,6 +209,15 @@ type typeV struct {
 	t    qm.Type
 }
 
+// classRefV is an ehrQL class used as a value, e.g. query_language.BoolPatientSeries in
+// isinstance(x, BoolPatientSeries).
+type classRefV struct{ name string }
+
+// eventTableV is an extra event-level output table made by dataset.add_event_table.
+type eventTableV struct {
+	cols map[string]val
+}
+
 // intervalV is INTERVAL (measures).
 type intervalV struct{}
 
@@ -227,6 +237,8 @@ type datasetState struct {
 	file       string
 	// unknownNames is set once a column with a name known only at run time was added.
 	unknownNames bool
+	// values holds every column's value, including those we could not type.
+	values map[string]val
 }
 
 // measuresV is a Measures object under construction.

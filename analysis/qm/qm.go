@@ -11,9 +11,12 @@
 package qm
 
 import (
+	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // Kind is the element type of a series.
@@ -176,6 +179,17 @@ type Series interface {
 
 type base struct{ key string }
 
+// hashKey condenses a node's structure (its kind and its children's keys) to a fixed-size
+// key, so keys stay small however deeply expressions are nested or shared.
+func hashKey(parts ...string) string {
+	h := fnv.New128a()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 func (b base) Key() string { return b.key }
 
 // SelectTable is a whole table.
@@ -187,7 +201,7 @@ type SelectTable struct {
 
 // NewSelectTable returns the frame of all rows of t.
 func NewSelectTable(t *Table) *SelectTable {
-	k := "T(" + t.Module + "." + t.Name + ")"
+	k := hashKey("T", t.Module, t.Name)
 	s := &SelectTable{base: base{k}, T: t}
 	if !t.Patient {
 		s.domain = &Domain{Key: k}
@@ -214,7 +228,7 @@ type InlineTable struct {
 
 // NewInlineTable returns the frame of a file-backed patient table.
 func NewInlineTable(path string, t *Table) *InlineTable {
-	return &InlineTable{base: base{"File(" + strconv.Quote(path) + ")"}, Path: path, T: t}
+	return &InlineTable{base: base{hashKey("File", path)}, Path: path, T: t}
 }
 
 func (s *InlineTable) Dim() Dim        { return Patient }
@@ -232,7 +246,7 @@ type Filter struct {
 
 // NewFilter narrows a frame; the result has a child domain.
 func NewFilter(src Frame, cond Series) *Filter {
-	k := "Filter(" + src.Key() + "," + cond.Key() + ")"
+	k := hashKey("Filter", src.Key(), cond.Key())
 	f := &Filter{base: base{k}, Source: src, Cond: cond}
 	if src.Domain() != nil {
 		f.domain = &Domain{Parent: src.Domain(), Key: k}
@@ -255,7 +269,7 @@ type Sort struct {
 
 // NewSort sorts a frame by one key.
 func NewSort(src Frame, key Series) *Sort {
-	return &Sort{base: base{"Sort(" + src.Key() + "," + key.Key() + ")"}, Source: src, SortKey: key}
+	return &Sort{base: base{hashKey("Sort", src.Key(), key.Key())}, Source: src, SortKey: key}
 }
 
 func (s *Sort) Dim() Dim        { return s.Source.Dim() }
@@ -272,11 +286,11 @@ type Pick struct {
 
 // NewPick picks the first (or last) row per patient of a sorted frame.
 func NewPick(src Frame, last bool) *Pick {
-	k := "First("
+	k := "First"
 	if last {
-		k = "Last("
+		k = "Last"
 	}
-	return &Pick{base: base{k + src.Key() + ")"}, Source: src, Last: last}
+	return &Pick{base: base{hashKey(k, src.Key())}, Source: src, Last: last}
 }
 
 func (p *Pick) Dim() Dim        { return Patient }
@@ -294,7 +308,7 @@ type Value struct {
 
 // NewValue wraps a constant of type t.
 func NewValue(v any, t Type) *Value {
-	return &Value{base: base{"V(" + t.String() + ":" + fmt.Sprint(v) + ")"}, V: v, T: t}
+	return &Value{base: base{hashKey("V", t.String(), fmt.Sprint(v))}, V: v, T: t}
 }
 
 func (v *Value) Type() Type      { return v.T }
@@ -310,7 +324,7 @@ type Param struct {
 
 // NewParam returns a named placeholder.
 func NewParam(name string, t Type) *Param {
-	return &Param{base: base{"P(" + name + ")"}, Name: name, T: t}
+	return &Param{base: base{hashKey("P", name)}, Name: name, T: t}
 }
 
 func (p *Param) Type() Type      { return p.T }
@@ -327,7 +341,7 @@ type SelectColumn struct {
 
 // NewColumn selects a column of a frame.
 func NewColumn(src Frame, name string, t Type) *SelectColumn {
-	return &SelectColumn{base: base{src.Key() + "." + name}, Source: src, Name: name, T: t}
+	return &SelectColumn{base: base{hashKey("Col", src.Key(), name)}, Source: src, Name: name, T: t}
 }
 
 func (c *SelectColumn) Type() Type      { return c.T }
@@ -374,7 +388,7 @@ func NewCase(branches []Branch, def Series, t Type) *Case {
 	}
 	sb.WriteString(")")
 	d, dom := Combined(all...)
-	return &Case{base: base{sb.String()}, Branches: branches, Default: def, T: t, dim: d, domain: dom}
+	return &Case{base: base{hashKey(sb.String())}, Branches: branches, Default: def, T: t, dim: d, domain: dom}
 }
 
 func (c *Case) Type() Type      { return c.T }
@@ -442,16 +456,12 @@ func NewFrameAggregate(op AggOp, f Frame) *Aggregate {
 	if op == AggExists {
 		t = TBool
 	}
-	return &Aggregate{base: base{string(op) + "(" + f.Key() + ")"}, Op: op, Frame: f, T: t}
+	return &Aggregate{base: base{hashKey(string(op), f.Key())}, Op: op, Frame: f, T: t}
 }
 
 // NewSeriesAggregate aggregates an event-level series.
 func NewSeriesAggregate(op AggOp, s Series, t Type, gapDays int) *Aggregate {
-	k := string(op) + "(" + s.Key()
-	if op == AggCountEpisodes {
-		k += "," + strconv.Itoa(gapDays)
-	}
-	return &Aggregate{base: base{k + ")"}, Op: op, Arg: s, T: t, GapDays: gapDays}
+	return &Aggregate{base: base{hashKey(string(op), s.Key(), strconv.Itoa(gapDays))}, Op: op, Arg: s, T: t, GapDays: gapDays}
 }
 
 func (a *Aggregate) Type() Type { return a.T }
@@ -501,12 +511,52 @@ func NewFunction(op FnOp, t Type, args ...Series) *Function {
 	}
 	sb.WriteString(")")
 	d, dom := Combined(args...)
-	return &Function{base: base{sb.String()}, Op: op, Args: args, T: t, dim: d, domain: dom}
+	return &Function{base: base{hashKey(sb.String())}, Op: op, Args: args, T: t, dim: d, domain: dom}
 }
 
 func (f *Function) Type() Type      { return f.T }
 func (f *Function) Dim() Dim        { return f.dim }
 func (f *Function) Domain() *Domain { return f.domain }
+
+// Opaque is a series the analyser knows only by type and dimension (for example a
+// variable assigned differently in two branches it could not decide). It has no domain,
+// so it never causes a domain error; an engine cannot evaluate it.
+type Opaque struct {
+	base
+	T Type
+	D Dim
+}
+
+var opaqueCount int64
+
+// NewOpaque returns a fresh opaque series.
+func NewOpaque(t Type, d Dim) *Opaque {
+	n := atomic.AddInt64(&opaqueCount, 1)
+	return &Opaque{base: base{hashKey("Opaque", strconv.FormatInt(n, 10))}, T: t, D: d}
+}
+
+func (o *Opaque) Type() Type      { return o.T }
+func (o *Opaque) Dim() Dim        { return o.D }
+func (o *Opaque) Domain() *Domain { return nil }
+
+// OpaqueFrame is a frame the analyser knows only by table and dimension.
+type OpaqueFrame struct {
+	base
+	T      *Table
+	D      Dim
+	sorted bool
+}
+
+// NewOpaqueFrame returns a fresh opaque frame over table t.
+func NewOpaqueFrame(t *Table, d Dim, sorted bool) *OpaqueFrame {
+	n := atomic.AddInt64(&opaqueCount, 1)
+	return &OpaqueFrame{base: base{hashKey("OpaqueFrame", strconv.FormatInt(n, 10))}, T: t, D: d, sorted: sorted}
+}
+
+func (o *OpaqueFrame) Dim() Dim        { return o.D }
+func (o *OpaqueFrame) Domain() *Domain { return nil }
+func (o *OpaqueFrame) Table() *Table   { return o.T }
+func (o *OpaqueFrame) Sorted() bool    { return o.sorted }
 
 // Variable is a named output column.
 type Variable struct {
