@@ -1,0 +1,420 @@
+package engine
+
+import (
+	"compress/gzip"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/opensafely-core/osls/analysis/qm"
+)
+
+// FileValidationError is a problem with a dummy table or dummy data file (ehrQL's exit
+// status 11).
+type FileValidationError struct{ Msg string }
+
+func (e *FileValidationError) Error() string { return "FileValidationError: " + e.Msg }
+
+func validationErr(format string, args ...any) error {
+	return &FileValidationError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// pyRepr quotes a string as Python's repr does (single quotes unless the text has one).
+func pyRepr(s string) string {
+	q := byte('\'')
+	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
+		q = '"'
+	}
+	var b strings.Builder
+	b.WriteByte(q)
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == rune(q):
+			b.WriteByte('\\')
+			b.WriteByte(q)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte(q)
+	return b.String()
+}
+
+// pyDigits strips the underscores Python allows between digits; ok is false when they are
+// misplaced.
+func pyDigits(s string) (string, bool) {
+	if !strings.Contains(s, "_") {
+		return s, true
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '_' {
+			if i == 0 || i == len(s)-1 || !isDigit(s[i-1]) || !isDigit(s[i+1]) {
+				return "", false
+			}
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String(), true
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// ParseInt reads an int as Python's int() does.
+func ParseInt(s string) (int64, bool) {
+	t, ok := pyDigits(strings.TrimSpace(s))
+	if !ok || t == "" {
+		return 0, false
+	}
+	body := strings.TrimLeft(t, "+-")
+	if len(t)-len(body) > 1 || body == "" {
+		return 0, false
+	}
+	for i := 0; i < len(body); i++ {
+		if !isDigit(body[i]) {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	return n, err == nil
+}
+
+// ParseFloat reads a float as Python's float() does.
+func ParseFloat(s string) (float64, bool) {
+	t, ok := pyDigits(strings.TrimSpace(s))
+	if !ok || t == "" {
+		return 0, false
+	}
+	low := strings.ToLower(strings.TrimLeft(t, "+-"))
+	switch low {
+	case "nan":
+		return math.NaN(), true
+	case "inf", "infinity":
+	default:
+		for i := 0; i < len(low); i++ {
+			c := low[i]
+			if !isDigit(c) && c != '.' && c != 'e' && c != '+' && c != '-' {
+				return 0, false
+			}
+		}
+		if strings.HasPrefix(low, "0x") {
+			return 0, false
+		}
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil {
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+			return f, true
+		}
+		return 0, false
+	}
+	return f, true
+}
+
+// ParseISODate reads a date as Python's date.fromisoformat does for calendar dates
+// (YYYY-MM-DD or YYYYMMDD).
+func ParseISODate(s string) (qm.Date, bool) {
+	var y, m, d string
+	switch {
+	case len(s) == 10 && s[4] == '-' && s[7] == '-':
+		y, m, d = s[:4], s[5:7], s[8:]
+	case len(s) == 8:
+		y, m, d = s[:4], s[4:6], s[6:]
+	default:
+		return qm.Date{}, false
+	}
+	for _, part := range []string{y, m, d} {
+		for i := 0; i < len(part); i++ {
+			if !isDigit(part[i]) {
+				return qm.Date{}, false
+			}
+		}
+	}
+	yy, _ := strconv.Atoi(y)
+	mm, _ := strconv.Atoi(m)
+	dd, _ := strconv.Atoi(d)
+	if !qm.ValidDate(yy, mm, dd) {
+		return qm.Date{}, false
+	}
+	return qm.Date{Year: yy, Month: mm, Day: dd}, true
+}
+
+// ParseCell converts one CSV cell to a value of type t; "" is NULL.
+func ParseCell(s string, t qm.Type) (Val, error) {
+	if s == "" {
+		return Null, nil
+	}
+	switch t.Kind {
+	case qm.Int:
+		n, ok := ParseInt(s)
+		if !ok {
+			return Null, fmt.Errorf("invalid literal for int() with base 10: %s", pyRepr(s))
+		}
+		return Int(n), nil
+	case qm.Float:
+		f, ok := ParseFloat(s)
+		if !ok {
+			return Null, fmt.Errorf("could not convert string to float: %s", pyRepr(s))
+		}
+		return Float(f), nil
+	case qm.Bool:
+		switch s {
+		case "T":
+			return Bool(true), nil
+		case "F":
+			return Bool(false), nil
+		}
+		return Null, fmt.Errorf("invalid boolean %s: use T or F", pyRepr(s))
+	case qm.DateKind:
+		d, ok := ParseISODate(s)
+		if !ok {
+			return Null, fmt.Errorf("Invalid isoformat string: %s", pyRepr(s))
+		}
+		return DateVal(d), nil
+	}
+	return Str(s), nil
+}
+
+// categoriesText lists valid categories as ehrQL's message does.
+func categoriesText(c qm.Column) string {
+	parts := make([]string, len(c.Categories))
+	for i, v := range c.Categories {
+		if c.Type.Kind == qm.Str || c.Type.Kind == qm.Code || c.Type.Kind == qm.MultiCode {
+			parts[i] = pyRepr(v)
+		} else {
+			parts[i] = v
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func inCategories(v Val, c qm.Column) bool {
+	if v.K == KNull || len(c.Categories) == 0 {
+		return true
+	}
+	txt := v.Text()
+	if v.K == KBool {
+		txt = map[bool]string{true: "True", false: "False"}[v.I != 0]
+	}
+	for _, cat := range c.Categories {
+		if cat == txt {
+			return true
+		}
+	}
+	return false
+}
+
+// Table is a source table read from a file: rows with their patient ids, in file order.
+type Table struct {
+	Schema *TableSchema
+	IDs    []int64
+	Rows   []Row
+}
+
+// ReadTableCSV reads a dummy table in CSV (gzipped when gz) with ehrQL's rules: header
+// required with patient_id, schema columns may be omitted (NULL), extra columns ignored,
+// categories checked. name is the path used in messages.
+func ReadTableCSV(r io.Reader, name string, ts *TableSchema) (*Table, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, validationErr("%s: the file is empty (it needs a header row with patient_id)", pyRepr(name))
+	}
+	if err != nil {
+		return nil, validationErr("%s: %v", pyRepr(name), err)
+	}
+	header = append([]string(nil), header...)
+	if len(header) > 0 {
+		header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	}
+	pidCol := -1
+	colOf := make([]int, len(ts.Columns))
+	for i := range colOf {
+		colOf[i] = -1
+	}
+	for i, h := range header {
+		if h == "patient_id" {
+			pidCol = i
+			continue
+		}
+		if j := ts.ColumnIndex(h); j >= 0 {
+			colOf[j] = i
+		}
+	}
+	if pidCol < 0 {
+		return nil, validationErr("%s: missing column 'patient_id'", pyRepr(name))
+	}
+	t := &Table{Schema: ts}
+	for rowNum := 1; ; rowNum++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, validationErr("%s, row %d: %v", pyRepr(name), rowNum, err)
+		}
+		if len(rec) != len(header) {
+			return nil, validationErr("%s, row %d: expected %d values (one per header column) but found %d", pyRepr(name), rowNum, len(header), len(rec))
+		}
+		id, ok := ParseInt(rec[pidCol])
+		if !ok {
+			return nil, validationErr("%s, row %d: column 'patient_id': invalid literal for int() with base 10: %s", pyRepr(name), rowNum, pyRepr(rec[pidCol]))
+		}
+		row := make(Row, len(ts.Columns))
+		for j, c := range ts.Columns {
+			if colOf[j] < 0 {
+				continue
+			}
+			v, err := ParseCell(rec[colOf[j]], c.Type)
+			if err != nil {
+				return nil, validationErr("%s, row %d: column %s: %v", pyRepr(name), rowNum, pyRepr(c.Name), err)
+			}
+			if !inCategories(v, c) {
+				return nil, validationErr("%s, row %d: column %s: %s not in valid categories: %s", pyRepr(name), rowNum, pyRepr(c.Name), pyRepr(rec[colOf[j]]), categoriesText(c))
+			}
+			row[j] = v
+		}
+		t.IDs = append(t.IDs, id)
+		t.Rows = append(t.Rows, row)
+	}
+	return t, nil
+}
+
+// ReadTableFile reads one table file (.csv, .csv.gz or .arrow).
+func ReadTableFile(path, display string, ts *TableSchema) (*Table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, validationErr("Missing file: %s", display)
+		}
+		return nil, validationErr("%s: %v", pyRepr(display), err)
+	}
+	defer f.Close()
+	switch FormatOf(path) {
+	case "csv.gz":
+		gz, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, validationErr("%s: %v", pyRepr(display), err)
+		}
+		return ReadTableCSV(gz, display, ts)
+	case "arrow":
+		return readTableArrow(f, display, ts)
+	}
+	return ReadTableCSV(f, display, ts)
+}
+
+// dirFormat finds the one data format used in a dummy-tables folder.
+func dirFormat(dir string) (string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return "", validationErr("cannot read the dummy tables folder %s: %v", dir, err)
+	}
+	seen := map[string]bool{}
+	for _, e := range ents {
+		if f := FormatOf(e.Name()); f != "" && !e.IsDir() {
+			seen[f] = true
+		}
+	}
+	var fs []string
+	for f := range seen {
+		fs = append(fs, f)
+	}
+	sort.Strings(fs)
+	switch len(fs) {
+	case 0:
+		return "csv", nil
+	case 1:
+		return fs[0], nil
+	}
+	return "", validationErr("Found multiple file formats in %s: %s (use one)", dir, strings.Join(fs, ", "))
+}
+
+// TablesSource holds the dummy tables a program reads, grouped by patient.
+type TablesSource struct {
+	ids  []int64
+	rows map[int64]*PatientRows
+	pos  int
+}
+
+// LoadDummyTables reads every table the program uses from dir (ehrQL's --dummy-tables),
+// and the files behind table_from_file tables, relative to workDir.
+func LoadDummyTables(p *Program, dir, workDir string) (*TablesSource, error) {
+	format := "csv"
+	if dir != "" {
+		var err error
+		if format, err = dirFormat(abs(workDir, dir)); err != nil {
+			return nil, err
+		}
+	}
+	src := &TablesSource{rows: map[int64]*PatientRows{}}
+	for ti, ts := range p.Tables {
+		var path, display string
+		if ts.Inline != nil {
+			display = ts.Inline.Path
+			path = abs(workDir, display)
+		} else {
+			display = filepath.ToSlash(filepath.Join(dir, ts.Name+"."+format))
+			path = abs(workDir, display)
+		}
+		t, err := ReadTableFile(path, display, ts)
+		if err != nil {
+			return nil, err
+		}
+		for i, id := range t.IDs {
+			pr := src.rows[id]
+			if pr == nil {
+				pr = &PatientRows{ID: id, Tables: make([][]Row, len(p.Tables))}
+				src.rows[id] = pr
+			}
+			pr.Tables[ti] = append(pr.Tables[ti], t.Rows[i])
+		}
+	}
+	for id := range src.rows {
+		src.ids = append(src.ids, id)
+	}
+	sort.Slice(src.ids, func(i, j int) bool { return src.ids[i] < src.ids[j] })
+	return src, nil
+}
+
+func abs(workDir, p string) string {
+	if filepath.IsAbs(p) || workDir == "" {
+		return p
+	}
+	return filepath.Join(workDir, p)
+}
+
+// Next returns the next patient in ascending patient_id order.
+func (s *TablesSource) Next() (*PatientRows, bool) {
+	if s.pos >= len(s.ids) {
+		return nil, false
+	}
+	id := s.ids[s.pos]
+	s.pos++
+	return s.rows[id], true
+}
+
+// Len is the number of patients in the universe.
+func (s *TablesSource) Len() int { return len(s.ids) }
