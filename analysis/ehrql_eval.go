@@ -2,6 +2,8 @@ package analysis
 
 import (
 	"math"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/opensafely-core/osls/analysis/python"
@@ -40,7 +42,10 @@ func (in *interp) eval(fr *frame, e python.Expr) val {
 			case *python.FStringExpr:
 				v := in.eval(fr, p.Expr)
 				s, ok := pyStrOf(v)
-				if !ok || p.FormatSpec != nil || p.Conversion != 0 || p.Debug {
+				if p.FormatSpec != nil {
+					s, ok = formatSpec(v, p.FormatSpec)
+				}
+				if !ok || p.Conversion != 0 || p.Debug {
 					known = false
 				}
 				sb.WriteString(s)
@@ -696,4 +701,56 @@ func isEhrQL(v val) bool {
 		return true
 	}
 	return false
+}
+
+var simpleSpec = regexp.MustCompile(`^(0?)(\d*)([dfs]?)$|^\.(\d+)f$`)
+
+// formatSpec applies the simple format specs studies use in f-strings ({i:02d}, {x:.2f},
+// {s:>10} is not modelled).
+func formatSpec(v val, spec []python.FStringPart) (string, bool) {
+	if len(spec) != 1 {
+		return "", false
+	}
+	t, ok := spec[0].(*python.FStringText)
+	if !ok {
+		return "", false
+	}
+	m := simpleSpec.FindStringSubmatch(t.Value)
+	if m == nil {
+		return "", false
+	}
+	if m[4] != "" {
+		f, ok := toFloat(v)
+		if !ok {
+			return "", false
+		}
+		prec, _ := strconv.Atoi(m[4])
+		return strconv.FormatFloat(f, 'f', prec, 64), true
+	}
+	width, _ := strconv.Atoi(m[2])
+	switch x := v.(type) {
+	case pyInt:
+		if m[3] != "" && m[3] != "d" {
+			return "", false
+		}
+		s := strconv.FormatInt(int64(x), 10)
+		pad := " "
+		if m[1] == "0" {
+			pad = "0"
+		}
+		for len(s) < width {
+			s = pad + s
+		}
+		return s, true
+	case pyStr:
+		if m[3] != "" && m[3] != "s" || m[1] == "0" {
+			return "", false
+		}
+		s := string(x)
+		for len(s) < width {
+			s += " "
+		}
+		return s, true
+	}
+	return "", false
 }

@@ -596,8 +596,10 @@ func (in *interp) frameAttr(fr *frame, f *frameV, name string, n python.Node) va
 		return unknown
 	}
 	if in.version == schema.EhrQLV0 && class == "PatientFrame" {
-		// Older v0 images (databuilder) had some of these tables at event level.
+		// Before ehrQL v0.126 (November 2023) some of these tables were at event level, and
+		// v0 studies written then still use them so; today's v0 image rejects it.
 		if _, ok := schema.LookupEhrQLMethod(in.version, "SortedEventFrame", name); ok {
+			in.reportSev(fr, CodeEQOtherVersion, SeverityWarning, rng(n), "'%s' has one row per patient since ehrQL v0.126 (November 2023), so today's v0 image has no '%s' for it; for all death registrations use ehrql.tables.beta.raw.tpp.%s", f.table.Name, name, f.table.Name)
 			return unknown
 		}
 	}

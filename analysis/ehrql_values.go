@@ -151,8 +151,8 @@ type boundV struct {
 type frameV struct {
 	f      qm.Frame
 	table  *schema.EhrQLTable
-	class  string // PatientFrame, EventFrame
-	picked bool   // result of first/last_for_patient: helper methods are gone
+	class  string         // PatientFrame, EventFrame
+	picked bool           // result of first/last_for_patient: helper methods are gone
 	extra  map[string]val // attributes a study set on the frame object itself
 }
 

@@ -87,3 +87,6 @@ dataset.mapped = patients.sex.map_values({"male": 1, "female": 2}, default=0)
 dataset.episodes = events.date.count_episodes_for_patient(days(30))
 dataset.ratio = dataset.age / 10
 dataset.first_day = patients.date_of_birth.to_first_of_month()
+for i in range(1, 3):
+    dataset.add_column(f"cause_{i:02d}", getattr(ons_deaths, f"cause_of_death_{i:02d}").is_in(["U071"]))
+fmt_only = f"{3.14159:.2f}"
