@@ -202,6 +202,7 @@ func (in *interp) builtin(name string) (val, bool) {
 			if len(c.args) == 1 {
 				if _, ok := c.args[0].(*seriesV); ok {
 					in.report(c.fr, CodeEQArgument, c.node, "Instead of `abs(x)` use `x.absolute()`")
+					in.fix("Use .absolute()", rng(c.node), "("+c.fr.src(c.argN[0])+").absolute()")
 					return unknown
 				}
 				switch x := c.args[0].(type) {

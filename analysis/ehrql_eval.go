@@ -526,6 +526,15 @@ func (in *interp) boolop(fr *frame, e *python.BoolOp) val {
 		v := in.eval(fr, x)
 		if _, ok := v.(*seriesV); ok {
 			in.report(fr, CodeEQBoolKeyword, e, "The keywords 'and', 'or', and 'not' cannot be used with ehrQL, please use the operators '&', '|' and '~' instead")
+			op := " & "
+			if e.Op == "or" {
+				op = " | "
+			}
+			var parts []string
+			for _, x := range e.Values {
+				parts = append(parts, "("+fr.src(x)+")")
+			}
+			in.fix("Use "+strings.TrimSpace(op), rng(e), strings.Join(parts, op))
 			for _, rest := range e.Values[i+1:] {
 				in.eval(fr, rest)
 			}
@@ -566,6 +575,12 @@ func (in *interp) compare(fr *frame, e *python.Compare) val {
 	}
 	if len(e.Ops) > 1 && anySeries && !anyUnknown {
 		in.report(fr, CodeEQBoolKeyword, e, "chained comparisons such as `a < b < c` cannot be used with ehrQL (Python turns them into `and`): write `(a < b) & (b < c)`")
+		operands := append([]python.Expr{e.Left}, e.Comparators...)
+		var parts []string
+		for i, op := range e.Ops {
+			parts = append(parts, "("+fr.src(operands[i])+" "+op+" "+fr.src(operands[i+1])+")")
+		}
+		in.fix("Split into comparisons joined with &", rng(e), strings.Join(parts, " & "))
 		return unknown
 	}
 	if len(e.Ops) == 1 {

@@ -121,6 +121,7 @@ type interp struct {
 	defs  map[string][]DefInfo
 
 	csvCache   map[string]*csvInfo
+	lastAdded  int // index of the diagnostic reported last, -1 after a repeat
 	perms      map[string]bool
 	tablesUsed map[string]python.Range
 	tableFile  map[string]string
@@ -192,10 +193,30 @@ func (in *interp) reportSev(fr *frame, code Code, sev Severity, r Range, format 
 	msg := fmt.Sprintf(format, args...)
 	k := fmt.Sprintf("%s:%d:%d:%s", file, r.Start, r.End, code.ID)
 	if in.seen[k] {
+		in.lastAdded = -1
 		return
 	}
 	in.seen[k] = true
 	in.diags = append(in.diags, Diagnostic{File: file, Range: r, Severity: sev, Code: code.ID, Message: msg})
+	in.lastAdded = len(in.diags) - 1
+}
+
+// fix attaches a quick fix to the diagnostic just reported (if it was not a repeat).
+func (in *interp) fix(title string, r Range, text string) {
+	if in.lastAdded < 0 || in.lastAdded >= len(in.diags) {
+		return
+	}
+	d := &in.diags[in.lastAdded]
+	d.Fixes = append(d.Fixes, Fix{Title: title, Edits: []TextEdit{{Range: r, NewText: text}}})
+}
+
+// src returns the source text of a node in the module being run.
+func (fr *frame) src(n python.Node) string {
+	r := rng(n)
+	if fr == nil || fr.mod == nil || r.End > len(fr.mod.src) || r.Start < 0 || r.End < r.Start {
+		return ""
+	}
+	return string(fr.mod.src[r.Start:r.End])
 }
 
 func (in *interp) noteType(fr *frame, n python.Node, t, doc string) {

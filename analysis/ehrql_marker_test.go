@@ -122,3 +122,44 @@ func runMarkerFile(t *testing.T, f string) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestEhrQLFixesResolve applies every quick fix offered on the fixtures and checks that
+// the diagnostic it was offered for goes away.
+func TestEhrQLFixesResolve(t *testing.T) {
+	files, _ := filepath.Glob("testdata/ehrql/*.py")
+	fixed := 0
+	for _, f := range files {
+		src, _ := os.ReadFile(f)
+		text := string(src)
+		analyze := func(s string) []Diagnostic {
+			snap := MapSnapshot{"analysis/dataset_definition.py": s, "codelists/codelists.txt": ""}
+			return AnalyzeDefinition(snap, "analysis/dataset_definition.py", DefinitionOptions{Version: schema.EhrQLV1, Command: "generate-dataset"}).Diagnostics
+		}
+		if strings.Contains(text, "# @version v0") {
+			continue
+		}
+		before := analyze(text)
+		count := func(ds []Diagnostic, code string) int {
+			n := 0
+			for _, d := range ds {
+				if d.Code == code {
+					n++
+				}
+			}
+			return n
+		}
+		for _, d := range before {
+			if len(d.Fixes) == 0 || d.File != "analysis/dataset_definition.py" {
+				continue
+			}
+			after := analyze(applyEdits(text, d.Fixes[0].Edits))
+			if count(after, d.Code) >= count(before, d.Code) {
+				t.Errorf("%s: fix %q for %s at %q did not remove it", filepath.Base(f), d.Fixes[0].Title, d.Code, text[d.Range.Start:d.Range.End])
+			}
+			fixed++
+		}
+	}
+	if fixed < 8 {
+		t.Errorf("only %d fixes were offered on the fixtures", fixed)
+	}
+}

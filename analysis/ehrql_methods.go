@@ -151,6 +151,11 @@ func (in *interp) frameMethod(fr *frame, c *callCtx, f *frameV, name string) val
 				keys = append(keys, x.s)
 			case pyStr:
 				in.report(fr, CodeEQArgument, c.argN[i], "to sort by a column use a table attribute like `%s.%s` rather than the string %q", tableName(f), string(x), string(x))
+				if f.table != nil {
+					if _, ok := f.table.Column(string(x)); ok {
+						in.fix("Use "+fr.src(c.node.Func)+" column", rng(c.argN[i]), strings.TrimSuffix(fr.src(c.node.Func), ".sort_by")+"."+string(x))
+					}
+				}
 				return unknown
 			case unknownV:
 				return in.unknownFrame(f)

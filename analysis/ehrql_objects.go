@@ -184,6 +184,9 @@ func (in *interp) unknownEhrQLImport(fr *frame, module string, a *python.Alias) 
 		names = append(names, em.Exports...)
 		if s := suggest(a.Name, names); s != "" {
 			msg += fmt.Sprintf(": did you mean '%s'?", s)
+			in.reportSev(fr, code, code.Severity, rngOf(a.NameRange), "%s", msg)
+			in.fix("Change to "+s, rngOf(a.NameRange), s)
+			return
 		}
 	}
 	in.reportSev(fr, code, code.Severity, rngOf(a.NameRange), "%s", msg)
@@ -236,6 +239,7 @@ func (in *interp) getAttr(fr *frame, obj val, name string, n *python.Attribute) 
 		case "define_population", "add_column", "configure_dummy_data", "add_event_table", "configure_dummy_dataset":
 			if name == "configure_dummy_dataset" && in.version != schema.EhrQLV0 {
 				in.report(fr, CodeEQOtherVersion, attrNode, "'Dataset' object has no attribute 'configure_dummy_dataset' (it was renamed configure_dummy_data; the old name exists only in ehrQL v0)")
+				in.fix("Change to configure_dummy_data", rng(attrNode), "configure_dummy_data")
 				return unknown
 			}
 			return &boundV{recv: o, name: name}
@@ -641,10 +645,14 @@ func (in *interp) frameAttr(fr *frame, f *frameV, name string, n python.Node) va
 		}
 	}
 	msg := fmt.Sprintf("'%s' object has no attribute '%s'", tname, name)
-	if s := suggest(name, cands); s != "" {
+	s := suggest(name, cands)
+	if s != "" {
 		msg += fmt.Sprintf(": did you mean '%s'?", s)
 	}
 	in.report(fr, CodeEQUnknownColumn, n, "%s", msg)
+	if s != "" {
+		in.fix("Change to "+s, rng(n), s)
+	}
 	return unknown
 }
 
@@ -690,6 +698,11 @@ func (in *interp) seriesAttr(fr *frame, sv *seriesV, name string, n python.Node)
 			alt = fmt.Sprintf("; use %s", om.AliasOf)
 		}
 		in.report(fr, CodeEQOtherVersion, n, "'%s' object has no attribute '%s' in ehrQL %s (it exists in %s%s)", class, name, in.version, other, alt)
+		if om.AliasOf != "" {
+			in.fix("Change to "+om.AliasOf, rng(n), om.AliasOf)
+		} else if name == "if_null_then" {
+			in.fix("Change to when_null_then", rng(n), "when_null_then")
+		}
 		return unknown
 	}
 	var cands []string
@@ -699,10 +712,14 @@ func (in *interp) seriesAttr(fr *frame, sv *seriesV, name string, n python.Node)
 		}
 	}
 	msg := fmt.Sprintf("'%s' object has no attribute '%s'", class, name)
-	if s := suggest(name, cands); s != "" {
+	s := suggest(name, cands)
+	if s != "" {
 		msg += fmt.Sprintf(": did you mean '%s'?", s)
 	}
 	in.report(fr, CodeEQUnknownMethod, n, "%s", msg)
+	if s != "" {
+		in.fix("Change to "+s, rng(n), s)
+	}
 	return unknown
 }
 
@@ -851,16 +868,24 @@ func (in *interp) expectSeries(fr *frame, v val, r Range, what string) (qm.Serie
 		in.reportSev(fr, CodeEQFrameAsValue, CodeEQFrameAsValue.Severity, r, "%s: Expecting a series but got a frame (`%s`): are you missing a column name?", what, name)
 	case *boundV:
 		in.reportSev(fr, CodeEQNotASeries, CodeEQNotASeries.Severity, r, "%s: Function referenced but not called: are you missing parentheses on `%s()`?", what, x.name)
+		in.fix("Call "+x.name+"()", Range{r.End, r.End}, "()")
 	case *whenThenV:
 		in.reportSev(fr, CodeEQWhenNoThen, CodeEQWhenNoThen.Severity, r, "Missing `.otherwise(...)` condition on a `when(...).then(...)` expression (use `.otherwise(None)` for no value)")
 	case *whenV:
 		in.reportSev(fr, CodeEQWhenNoThen, CodeEQWhenNoThen.Severity, r, "`when(...)` clause missing a `.then(...)` value")
 	case *listV:
 		msg := fmt.Sprintf("%s: Expecting an ehrQL series, got type '%s'", what, typeName(x))
-		if x.tuple && len(x.items) == 1 {
+		comma := x.tuple && len(x.items) == 1
+		if comma {
 			msg += " (is there a trailing comma? `x = something(),` makes a tuple)"
 		}
 		in.reportSev(fr, CodeEQNotASeries, CodeEQNotASeries.Severity, r, "%s", msg)
+		if comma && fr != nil && fr.mod != nil && r.End <= len(fr.mod.src) {
+			text := strings.TrimRight(string(fr.mod.src[r.Start:r.End]), " \t")
+			if strings.HasSuffix(text, ",") {
+				in.fix("Remove the trailing comma", Range{r.Start, r.Start + len(text)}, strings.TrimSuffix(text, ","))
+			}
+		}
 	case *funcV, *builtinV:
 		in.reportSev(fr, CodeEQNotASeries, CodeEQNotASeries.Severity, r, "%s: Function referenced but not called: are you missing parentheses?", what)
 	default:

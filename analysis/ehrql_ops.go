@@ -368,6 +368,7 @@ func (in *interp) ehrqlUnary(fr *frame, e *python.UnaryOp, v val) val {
 		switch e.Op {
 		case "not":
 			in.report(fr, CodeEQBoolKeyword, e, "The keywords 'and', 'or', and 'not' cannot be used with ehrQL, please use the operators '&', '|' and '~' instead")
+			in.fix("Use ~", rng(e), "~("+fr.src(e.Operand)+")")
 			return unknown
 		case "~":
 			if t.Kind != qm.Bool && t.Kind != qm.Unknown {
