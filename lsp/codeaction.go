@@ -14,14 +14,19 @@ func (s *Server) CodeAction(ctx context.Context, p *protocol.CodeActionParams) (
 	if err != nil {
 		return nil, err
 	}
-	if d.kind != kindProject || !wantsQuickFix(p.Context.Only) {
+	if d.kind == kindOther || !wantsQuickFix(p.Context.Only) {
 		return []protocol.CommandOrCodeAction{}, nil
 	}
 	l := d.Lines()
 	want := byteRange(l, p.Range)
 	out := []protocol.CommandOrCodeAction{}
-	for _, ad := range s.diagnosticsOf(d, s.docsOf(ctx)) {
-		if len(ad.Fixes) == 0 || ad.Range.Start > want.End || want.Start > ad.Range.End {
+	ds := s.docsOf(ctx)
+	for _, ad := range s.diagnosticsOf(d, ds) {
+		if ad.Range.Start > want.End || want.Start > ad.Range.End {
+			continue
+		}
+		out = append(out, s.importActions(ctx, d, ds, ad)...)
+		if len(ad.Fixes) == 0 {
 			continue
 		}
 		pd := s.toProtocolDiagnostic(d, ad)

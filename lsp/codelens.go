@@ -57,6 +57,9 @@ func commandArgs(u, action string) ([]protocol.LSPAny, error) {
 // ExecuteCommand implements protocol.Server for the run commands. Until a runner is wired in
 // (Options.RunAction), it tells the user that running from the editor is not available.
 func (s *Server) ExecuteCommand(ctx context.Context, p *protocol.ExecuteCommandParams) (protocol.LSPAny, error) {
+	if p.Command == CommandImportCodelist {
+		return s.importCodelist(ctx, p)
+	}
 	if p.Command != CommandRunAction && p.Command != CommandRunActionWithNeeds {
 		return nil, fmt.Errorf("unknown command %q", p.Command)
 	}

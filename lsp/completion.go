@@ -16,13 +16,20 @@ func (s *Server) Completion(ctx context.Context, p *protocol.CompletionParams) (
 	if err != nil {
 		return nil, err
 	}
-	if d.kind != kindProject {
-		return protocol.CompletionItemSlice{}, nil
-	}
 	ds := s.docsOf(ctx)
 	l := d.Lines()
 	off := offsetOf(l, p.Position)
-	cs := analysis.CompleteProject(s.snapshotFor(d, ds), d.Project(), off)
+	var cs []analysis.Completion
+	switch d.kind {
+	case kindProject:
+		cs = analysis.CompleteProject(s.snapshotFor(d, ds), d.Project(), off)
+	case kindPython:
+		cs = s.ehrqlQuery(d, ds).Complete(off)
+	case kindCodelists:
+		cs = s.completeCodelistsTxt(ctx, d, off)
+	default:
+		return protocol.CompletionItemSlice{}, nil
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, protocol.ErrRequestCancelled
 	}
@@ -50,6 +57,13 @@ var completionKinds = map[analysis.CompletionKind]protocol.CompletionItemKind{
 	analysis.CompleteFile:    protocol.CompletionItemKindFile,
 	analysis.CompleteAction:  protocol.CompletionItemKindReference,
 	analysis.CompleteSnippet: protocol.CompletionItemKindSnippet,
+
+	analysis.CompleteField:    protocol.CompletionItemKindField,
+	analysis.CompleteMethod:   protocol.CompletionItemKindMethod,
+	analysis.CompleteFunction: protocol.CompletionItemKindFunction,
+	analysis.CompleteModule:   protocol.CompletionItemKindModule,
+	analysis.CompleteClass:    protocol.CompletionItemKindClass,
+	analysis.CompleteArgument: protocol.CompletionItemKindVariable,
 }
 
 func toCompletionItem(l *analysis.Lines, c analysis.Completion, caps clientCaps) protocol.CompletionItem {

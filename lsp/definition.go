@@ -17,6 +17,15 @@ func (s *Server) Definition(ctx context.Context, p *protocol.DefinitionParams) (
 	if err != nil {
 		return nil, err
 	}
+	if d.kind == kindPython {
+		ds := s.docsOf(ctx)
+		q := s.ehrqlQuery(d, ds)
+		locs := q.Definition(offsetOf(d.Lines(), p.Position))
+		if len(locs) == 0 {
+			return nil, nil
+		}
+		return s.locationsIn(d, q.Snap, locs), nil
+	}
 	if d.kind != kindProject {
 		return nil, nil
 	}

@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"sync"
+	"time"
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
@@ -15,14 +16,22 @@ import (
 // publishes the result with that version. Edits that arrive while a check runs coalesce into
 // one more check, so after a burst of changes the last diagnostics published always belong to
 // the last text.
+//
+// project.yaml and codelists.txt are checked as soon as the worker is free. Python buffers
+// (dataset definitions) are checked once edits have paused for debounce, since one edit can
+// mean analysing every definition that imports the file.
 type diagnoser struct {
 	s    *Server
 	wake chan struct{}
 
-	mu     sync.Mutex
-	dirty  map[string]bool            // URIs to check again
-	closed map[string]bool            // URIs whose diagnostics must be cleared
-	last   map[string]*diagnosticsSet // latest results, for code actions
+	mu       sync.Mutex
+	dirty    map[string]bool            // URIs to check again
+	pyDirty  map[string]bool            // Python URIs to check once edits pause
+	pyAt     time.Time                  // when a Python URI was last marked
+	closed   map[string]bool            // URIs whose diagnostics must be cleared
+	last     map[string]*diagnosticsSet // latest results, for code actions
+	debounce time.Duration
+	extra    map[string][]analysis.Diagnostic // study folder -> diagnostics of the last run
 
 	// published is called after each publication (tests and benchmarks hook it).
 	published func(uri string, version int32)
@@ -34,13 +43,19 @@ type diagnosticsSet struct {
 	diags []analysis.Diagnostic
 }
 
+// pythonDebounce is how long the Python checks wait for typing to pause.
+const pythonDebounce = 150 * time.Millisecond
+
 func newDiagnoser(s *Server) *diagnoser {
 	return &diagnoser{
-		s:      s,
-		wake:   make(chan struct{}, 1),
-		dirty:  map[string]bool{},
-		closed: map[string]bool{},
-		last:   map[string]*diagnosticsSet{},
+		s:        s,
+		wake:     make(chan struct{}, 1),
+		dirty:    map[string]bool{},
+		pyDirty:  map[string]bool{},
+		closed:   map[string]bool{},
+		last:     map[string]*diagnosticsSet{},
+		debounce: pythonDebounce,
+		extra:    map[string][]analysis.Diagnostic{},
 	}
 }
 
@@ -51,38 +66,64 @@ func (g *diagnoser) signal() {
 	}
 }
 
-// touch marks a document for checking. Other buffers of a study matter to its project file
-// (they count as existing files), so the study's project files are checked too.
+// touch marks a document for checking. The files of a study depend on each other (a buffer
+// counts as an existing file for project.yaml; a helper module changes the definitions that
+// import it), so every open file of the study is checked again too.
 func (g *diagnoser) touch(d *document) {
 	g.mu.Lock()
-	if d.kind == kindProject {
+	switch d.kind {
+	case kindProject, kindCodelists:
 		g.dirty[d.uri] = true
-		delete(g.closed, d.uri)
+	case kindPython:
+		g.pyDirty[d.uri] = true
+		g.pyAt = time.Now()
 	}
+	delete(g.closed, d.uri)
 	g.mu.Unlock()
-	if d.kind != kindProject {
-		g.touchStudy(d.root)
-		return
-	}
-	g.signal()
+	g.touchStudy(d.root)
 }
 
-// touchStudy marks every open project file of a study for checking.
+// touchStudy marks every open checked file of a study for checking.
 func (g *diagnoser) touchStudy(root string) {
 	g.mu.Lock()
 	for _, d := range g.s.docs.snapshot() {
-		if d.kind == kindProject && d.root == root {
+		if d.root != root {
+			continue
+		}
+		switch d.kind {
+		case kindProject, kindCodelists:
 			g.dirty[d.uri] = true
+		case kindPython:
+			if !g.pyDirty[d.uri] {
+				g.pyDirty[d.uri] = true
+				g.pyAt = time.Now()
+			}
 		}
 	}
 	g.mu.Unlock()
 	g.signal()
 }
 
+// setExtra records diagnostics that come from outside the checkers (the failures of the
+// last run of an action) for a study's project.yaml, and publishes them.
+func (g *diagnoser) setExtra(root string, diags []analysis.Diagnostic) {
+	g.mu.Lock()
+	g.extra[root] = diags
+	g.mu.Unlock()
+	g.touchStudy(root)
+}
+
+func (g *diagnoser) extraFor(root string) []analysis.Diagnostic {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.extra[root]
+}
+
 // close clears a document's diagnostics.
 func (g *diagnoser) close(u string) {
 	g.mu.Lock()
 	delete(g.dirty, u)
+	delete(g.pyDirty, u)
 	delete(g.last, u)
 	g.closed[u] = true
 	g.mu.Unlock()
@@ -99,7 +140,7 @@ func (g *diagnoser) run(ctx context.Context) {
 		}
 		for {
 			g.mu.Lock()
-			var todo, clear []string
+			var todo, pyTodo, clear []string
 			for u := range g.dirty {
 				todo = append(todo, u)
 			}
@@ -108,14 +149,24 @@ func (g *diagnoser) run(ctx context.Context) {
 			}
 			g.dirty = map[string]bool{}
 			g.closed = map[string]bool{}
+			if len(g.pyDirty) > 0 {
+				if wait := g.debounce - time.Since(g.pyAt); wait > 0 {
+					time.AfterFunc(wait, g.signal)
+				} else {
+					for u := range g.pyDirty {
+						pyTodo = append(pyTodo, u)
+					}
+					g.pyDirty = map[string]bool{}
+				}
+			}
 			g.mu.Unlock()
-			if len(todo) == 0 && len(clear) == 0 {
+			if len(todo) == 0 && len(clear) == 0 && len(pyTodo) == 0 {
 				break
 			}
 			for _, u := range clear {
 				g.publish(ctx, u, nil, nil)
 			}
-			for _, u := range todo {
+			for _, u := range append(todo, pyTodo...) {
 				if ctx.Err() != nil {
 					return
 				}
@@ -135,12 +186,22 @@ func (g *diagnoser) check(ctx context.Context, u string) {
 	}()
 	ds := g.s.docs.snapshot()
 	d := ds[u]
-	if d == nil || d.kind != kindProject {
+	if d == nil {
 		return
 	}
-	diags := g.s.projectDiagnostics(d, ds)
+	var diags []analysis.Diagnostic
+	switch d.kind {
+	case kindProject:
+		diags = g.s.projectDiagnostics(d, ds)
+	case kindCodelists:
+		diags = g.s.codelistsDiagnostics(d, ds)
+	case kindPython:
+		diags = g.s.pythonDiagnostics(d, ds)
+	default:
+		return
+	}
 	g.mu.Lock()
-	stale := g.dirty[u] || g.closed[u]
+	stale := g.dirty[u] || g.pyDirty[u] || g.closed[u]
 	if !stale {
 		g.last[u] = &diagnosticsSet{doc: d, diags: diags}
 	}
@@ -161,9 +222,19 @@ func (g *diagnoser) lastFor(d *document) ([]analysis.Diagnostic, bool) {
 	return nil, false
 }
 
-// projectDiagnostics runs the project.yaml checker over a buffer.
+// projectDiagnostics runs the project.yaml checker over a buffer, and adds the failures of
+// the last run of its actions.
 func (s *Server) projectDiagnostics(d *document, ds docSet) []analysis.Diagnostic {
-	return analysis.CheckParsedProject(s.snapshotFor(d, ds), d.Project())
+	diags := analysis.CheckParsedProject(s.snapshotFor(d, ds), d.Project())
+	if extra := s.diag.extraFor(d.root); len(extra) > 0 {
+		diags = append(append([]analysis.Diagnostic(nil), diags...), extra...)
+	}
+	return diags
+}
+
+// codelistsDiagnostics checks codelists/codelists.txt (with its manifest and CSVs).
+func (s *Server) codelistsDiagnostics(d *document, ds docSet) []analysis.Diagnostic {
+	return analysis.CheckCodelists(s.snapshotFor(d, ds))
 }
 
 // diagnosticsOf returns the diagnostics of a document, reusing the last published ones when
@@ -172,10 +243,15 @@ func (s *Server) diagnosticsOf(d *document, ds docSet) []analysis.Diagnostic {
 	if diags, ok := s.diag.lastFor(d); ok {
 		return diags
 	}
-	if d.kind != kindProject {
-		return nil
+	switch d.kind {
+	case kindProject:
+		return s.projectDiagnostics(d, ds)
+	case kindCodelists:
+		return s.codelistsDiagnostics(d, ds)
+	case kindPython:
+		return s.pythonDiagnostics(d, ds)
 	}
-	return s.projectDiagnostics(d, ds)
+	return nil
 }
 
 func (g *diagnoser) publish(ctx context.Context, u string, d *document, diags []analysis.Diagnostic) {

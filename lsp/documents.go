@@ -18,9 +18,10 @@ import (
 type fileKind int
 
 const (
-	kindOther   fileKind = iota
-	kindProject          // project.yaml
-	kindPython           // a Python file (a dataset definition, perhaps)
+	kindOther     fileKind = iota
+	kindProject            // project.yaml
+	kindPython             // a Python file (a dataset definition, perhaps)
+	kindCodelists          // codelists/codelists.txt
 )
 
 // document is one open editor buffer at one version. Documents are immutable: an edit
@@ -78,6 +79,9 @@ func newDocument(rawURI string, version int32, text []byte, roots []string) *doc
 		d.rel = filepath.ToSlash(rel)
 	} else {
 		d.rel = base
+	}
+	if d.rel == analysis.CodelistsFile {
+		d.kind = kindCodelists
 	}
 	return d
 }

@@ -32,6 +32,8 @@ type testClient struct {
 	diags    map[string]*protocol.PublishDiagnosticsParams
 	messages []string
 	versions map[string]int32
+	progress []map[string]any // values of $/progress, in order
+	notes    []string         // other notifications: method and params
 }
 
 // clientOptions tunes the capabilities the test client announces.
@@ -39,7 +41,10 @@ type clientOptions struct {
 	noSnippets bool
 	plain      bool // no markdown
 	watch      bool // dynamic registration of watched files
+	progress   bool // window.workDoneProgress
 	logger     *log.Logger
+	options    Options        // server options (Logger and Version are filled in)
+	initOpts   map[string]any // initializationOptions
 }
 
 // newTestClient writes files into a fresh study folder and starts a server for it.
@@ -73,7 +78,9 @@ func startTestClient(t testing.TB, root string, o clientOptions) *testClient {
 	if lg == nil {
 		lg = log.New(testWriter{t}, "server: ", 0)
 	}
-	c.server = NewServer(Options{Logger: lg, Version: "test"})
+	so := o.options
+	so.Logger, so.Version = lg, "test"
+	c.server = NewServer(so)
 	go func() {
 		c.done <- c.server.Run(context.Background(), newResilientStream(serverSide, serverSide, lg))
 	}()
@@ -91,14 +98,18 @@ func startTestClient(t testing.TB, root string, o clientOptions) *testClient {
 			"publishDiagnostics": map[string]any{"relatedInformation": true, "versionSupport": true},
 		},
 		"workspace": map[string]any{"didChangeWatchedFiles": map[string]any{"dynamicRegistration": o.watch}},
-		"window":    map[string]any{},
+		"window":    map[string]any{"workDoneProgress": o.progress},
 	}
 	var res map[string]any
-	c.call("initialize", map[string]any{
+	init := map[string]any{
 		"processId":    nil,
 		"rootUri":      string(uri.File(root)),
 		"capabilities": caps,
-	}, &res)
+	}
+	if o.initOpts != nil {
+		init["initializationOptions"] = o.initOpts
+	}
+	c.call("initialize", init, &res)
 	if res["capabilities"] == nil {
 		t.Fatalf("initialize returned no capabilities: %v", res)
 	}
@@ -159,8 +170,22 @@ func (c *testClient) handle(ctx context.Context, req *jsonrpc2.Request) (any, er
 		c.messages = append(c.messages, p.Message)
 		c.cond.Broadcast()
 		c.mu.Unlock()
-	case "client/registerCapability":
+	case "client/registerCapability", "window/workDoneProgress/create":
 		return nil, nil
+	case "$/progress":
+		var p map[string]any
+		_ = json.Unmarshal(req.Params(), &p)
+		c.mu.Lock()
+		if v, ok := p["value"].(map[string]any); ok {
+			c.progress = append(c.progress, v)
+		}
+		c.cond.Broadcast()
+		c.mu.Unlock()
+	default:
+		c.mu.Lock()
+		c.notes = append(c.notes, req.Method()+" "+string(req.Params()))
+		c.cond.Broadcast()
+		c.mu.Unlock()
 	}
 	if req.IsCall() {
 		return nil, nil

@@ -33,6 +33,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/opensafely-core/osls/analysis"
+	"github.com/opensafely-core/osls/opencodelists"
 )
 
 // Commands the server executes (workspace/executeCommand); code lenses use them and editors
@@ -58,6 +59,9 @@ type Options struct {
 	// RunAction runs an action for the "Run" code lenses and commands, returning a summary
 	// to show. Nil means running is not available yet, and the commands say so.
 	RunAction func(ctx context.Context, req RunRequest) (string, error)
+	// CodelistCache keeps OpenCodelists listings for completion; nil means the user's cache
+	// folder (opencodelists.DefaultCache).
+	CodelistCache *opencodelists.Cache
 }
 
 // Server is an osls language server bound to one connection.
@@ -71,10 +75,17 @@ type Server struct {
 	docs   *store
 	diag   *diagnoser
 
-	mu    sync.Mutex
-	roots []string                        // workspace folders
-	disk  map[string]*analysis.FSSnapshot // study folder -> cached listing
-	caps  clientCaps
+	mu           sync.Mutex
+	roots        []string                        // workspace folders
+	disk         map[string]*analysis.FSSnapshot // study folder -> cached listing
+	gens         map[string]int                  // study folder -> times its listing was dropped
+	diskProjects map[string]*diskProject         // study folder -> project.yaml read from disk
+	caps         clientCaps
+
+	defs        defCache   // analyses of dataset definitions
+	cancels     cancellers // progress tokens of cancellable commands
+	oclURL      string     // OpenCodelists server from the client's settings
+	oclFromInit bool       // oclURL came from initializationOptions (settings do not override it)
 
 	// panicOn makes the handler of a method panic (tests of the recovery).
 	panicOn string
@@ -86,16 +97,17 @@ type Server struct {
 
 // clientCaps are the client capabilities the server adapts to.
 type clientCaps struct {
-	snippets        bool // completion items may be snippets
-	markdown        bool // hover and completion docs may be markdown
-	watchFiles      bool // workspace/didChangeWatchedFiles can be registered dynamically
-	codeActionLits  bool // code actions may be CodeAction literals (not just Commands)
-	relatedInfo     bool
-	insertReplace   bool
-	labelDetails    bool
-	showMessage     bool
-	versionedDiags  bool
-	workspaceFolder bool
+	snippets         bool // completion items may be snippets
+	markdown         bool // hover and completion docs may be markdown
+	watchFiles       bool // workspace/didChangeWatchedFiles can be registered dynamically
+	codeActionLits   bool // code actions may be CodeAction literals (not just Commands)
+	relatedInfo      bool
+	insertReplace    bool
+	labelDetails     bool
+	showMessage      bool
+	versionedDiags   bool
+	workspaceFolder  bool
+	workDoneProgress bool // window/workDoneProgress/create and $/progress
 }
 
 // requestDocs carries the documents a request was received with.
@@ -118,11 +130,13 @@ func NewServer(opts Options) *Server {
 		lg = log.New(io.Discard, "", 0)
 	}
 	s := &Server{
-		opts:   opts,
-		log:    lg,
-		docs:   newStore(),
-		disk:   map[string]*analysis.FSSnapshot{},
-		exited: make(chan struct{}),
+		opts:         opts,
+		log:          lg,
+		docs:         newStore(),
+		disk:         map[string]*analysis.FSSnapshot{},
+		gens:         map[string]int{},
+		diskProjects: map[string]*diskProject{},
+		exited:       make(chan struct{}),
 	}
 	s.diag = newDiagnoser(s)
 	return s
@@ -260,6 +274,9 @@ func (s *Server) Initialize(ctx context.Context, p *protocol.InitializeParams) (
 		}
 	}
 	s.caps = readCaps(&p.Capabilities)
+	if u := readOCLSetting(p.InitializationOptions); u != "" {
+		s.oclURL, s.oclFromInit = u, true
+	}
 	caps := s.caps
 	s.mu.Unlock()
 
@@ -276,7 +293,11 @@ func (s *Server) Initialize(ctx context.Context, p *protocol.InitializeParams) (
 		Capabilities: protocol.ServerCapabilities{
 			TextDocumentSync: sync,
 			CompletionProvider: &protocol.CompletionOptions{
-				TriggerCharacters: []string{":", " ", "/", "-", "[", ","},
+				TriggerCharacters: []string{":", " ", "/", "-", "[", ",", ".", "\"", "'", "("},
+			},
+			SignatureHelpProvider: &protocol.SignatureHelpOptions{
+				TriggerCharacters:   []string{"(", ","},
+				RetriggerCharacters: []string{"="},
 			},
 			HoverProvider:          protocol.Boolean(true),
 			DefinitionProvider:     protocol.Boolean(true),
@@ -284,7 +305,7 @@ func (s *Server) Initialize(ctx context.Context, p *protocol.InitializeParams) (
 			DocumentSymbolProvider: protocol.Boolean(true),
 			CodeActionProvider:     codeAction,
 			CodeLensProvider:       &protocol.CodeLensOptions{},
-			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: []string{CommandRunAction, CommandRunActionWithNeeds}},
+			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: []string{CommandRunAction, CommandRunActionWithNeeds, CommandImportCodelist}},
 		},
 		ServerInfo: protocol.ServerInfo{Name: "osls", Version: protocol.NewOptional(s.opts.Version)},
 	}
@@ -326,6 +347,7 @@ func readCaps(c *protocol.ClientCapabilities) clientCaps {
 		caps.workspaceFolder = isTrue(ws.WorkspaceFolders)
 	}
 	caps.showMessage = c.Window != nil
+	caps.workDoneProgress = c.Window != nil && isTrue(c.Window.WorkDoneProgress)
 	return caps
 }
 
@@ -499,7 +521,24 @@ func (s *Server) invalidateDisk(root string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.disk, root)
+	s.gens[root]++
 }
+
+// diskGen counts how often a study's files were seen to change on disk.
+func (s *Server) diskGen(root string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gens[root]
+}
+
+// fsPath joins a study folder and a study-relative path.
+func fsPath(root, rel string) string { return filepath.Join(root, filepath.FromSlash(rel)) }
+
+// fileURI returns the file: URI of a path.
+func fileURI(p string) uri.URI { return uri.File(p) }
+
+// protocolURI passes a URI on exactly as the client sent it.
+func protocolURI(u string) uri.URI { return uri.URI(u) }
 
 // snapshotFor is the view of a study that analysis sees: the disk overlaid by open buffers.
 func (s *Server) snapshotFor(d *document, ds docSet) analysis.Snapshot {
