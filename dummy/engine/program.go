@@ -42,9 +42,10 @@ type PatientRows struct {
 
 // OutColumn is a column of the output.
 type OutColumn struct {
-	Name string
-	Type qm.Type
-	node int
+	Name   string
+	Type   qm.Type
+	Series qm.Series // the column's definition, helpers expanded
+	node   int
 }
 
 type nodeKind uint8
@@ -123,7 +124,7 @@ func Compile(ds *qm.Dataset) (*Program, error) {
 	p.collectPickColumns(roots)
 	p.Population = p.series(pop)
 	for i, v := range ds.Variables {
-		p.Columns = append(p.Columns, OutColumn{Name: v.Name, Type: vars[i].Type(), node: p.series(vars[i])})
+		p.Columns = append(p.Columns, OutColumn{Name: v.Name, Type: vars[i].Type(), Series: vars[i], node: p.series(vars[i])})
 	}
 	p.finish(rw)
 	return p, nil
@@ -473,3 +474,29 @@ func (p *Program) addParam(name string) {
 
 // UsedTables lists the tables the definition refers to (the patient universe).
 func (p *Program) UsedTables() []*TableSchema { return p.Tables }
+
+// Rewrite expands table helpers in a series into primitives, as Compile does.
+func Rewrite(s qm.Series) qm.Series { return newRewriter().ser(s) }
+
+// TableOf returns the program's index of the table a frame's rows come from, or -1.
+func (p *Program) TableOf(f qm.Frame) int {
+	for {
+		switch x := f.(type) {
+		case *qm.Filter:
+			f = x.Source
+			continue
+		case *qm.Sort:
+			f = x.Source
+			continue
+		case *qm.Pick:
+			f = x.Source
+			continue
+		}
+		break
+	}
+	key, _, _ := tableKey(f)
+	if i, ok := p.tableIdx[key]; ok {
+		return i
+	}
+	return -1
+}

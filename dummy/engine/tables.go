@@ -418,3 +418,34 @@ func (s *TablesSource) Next() (*PatientRows, bool) {
 
 // Len is the number of patients in the universe.
 func (s *TablesSource) Len() int { return len(s.ids) }
+
+// FileColumns reads the header of a dataset file.
+func FileColumns(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var r io.Reader = f
+	switch FormatOf(path) {
+	case "csv.gz":
+		gz, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, err
+		}
+		r = gz
+	case "arrow":
+		return arrowColumns(f)
+	}
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	h, err := cr.Read()
+	if err == io.EOF {
+		return nil, nil
+	}
+	if len(h) > 0 {
+		h[0] = strings.TrimPrefix(h[0], "\ufeff")
+	}
+	return h, err
+}
