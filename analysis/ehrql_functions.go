@@ -228,7 +228,7 @@ func (in *interp) caseFn(c *callCtx) val {
 		all = append(all, defS)
 	}
 	if !qm.SameDomain(all...) {
-		in.report(c.fr, CodeEQDomain, c.node, "Cannot combine series which are drawn from different tables and both have more than one value per patient")
+		in.reportDomain(c.fr, c.node)
 		return unknown
 	}
 	if t.Kind == qm.Unknown {
@@ -310,7 +310,7 @@ func (in *interp) extremumOf(c *callCtx, name string) val {
 		ss = append(ss, s)
 	}
 	if !qm.SameDomain(ss...) {
-		in.report(c.fr, CodeEQDomain, c.node, "Cannot combine series which are drawn from different tables and both have more than one value per patient")
+		in.reportDomain(c.fr, c.node)
 		return unknown
 	}
 	op := qm.FnMaximumOf

@@ -273,7 +273,7 @@ func (in *interp) seriesMethod(fr *frame, c *callCtx, sv *seriesV, name string) 
 	boolOf := func(op qm.FnOp, args ...qm.Series) val {
 		all := append([]qm.Series{s}, args...)
 		if !qm.SameDomain(all...) {
-			in.report(fr, CodeEQDomain, c.node, "Cannot combine series which are drawn from different tables and both have more than one value per patient")
+			in.reportDomain(fr, c.node)
 			return unknown
 		}
 		return &seriesV{s: qm.NewFunction(op, qm.TBool, all...)}
@@ -294,7 +294,7 @@ func (in *interp) seriesMethod(fr *frame, c *callCtx, sv *seriesV, name string) 
 			return unknown
 		}
 		if !qm.SameDomain(s, o) {
-			in.report(fr, CodeEQDomain, c.node, "Cannot combine series which are drawn from different tables and both have more than one value per patient")
+			in.reportDomain(fr, c.node)
 			return unknown
 		}
 		cond := qm.NewFunction(qm.FnNot, qm.TBool, qm.NewFunction(qm.FnIsNull, qm.TBool, s))
@@ -389,7 +389,7 @@ func (in *interp) seriesMethod(fr *frame, c *callCtx, sv *seriesV, name string) 
 			lo, hi = qm.FnGT, qm.FnLT
 		}
 		if !qm.SameDomain(s, as, bs) {
-			in.report(fr, CodeEQDomain, c.node, "Cannot combine series which are drawn from different tables and both have more than one value per patient")
+			in.reportDomain(fr, c.node)
 			return unknown
 		}
 		return &seriesV{s: qm.NewFunction(qm.FnAnd, qm.TBool, qm.NewFunction(lo, qm.TBool, s, as), qm.NewFunction(hi, qm.TBool, s, bs))}
@@ -667,13 +667,7 @@ func (in *interp) castTo(fr *frame, v val, n python.Node, t qm.Type) qm.Series {
 	if sv, ok := v.(*seriesV); ok {
 		st := sv.s.Type()
 		if !qm.Compatible(st, t) {
-			if t.Kind == qm.Int && st.Kind == qm.Float {
-				in.report(fr, CodeEQIntFloat, n, "Expected type 'Series[int]' but got 'Series[float]': convert with .as_int() or .as_float()")
-			} else if t.Kind == qm.Float && st.Kind == qm.Int {
-				in.report(fr, CodeEQIntFloat, n, "Expected type 'Series[float]' but got 'Series[int]': convert with .as_float()")
-			} else {
-				in.report(fr, CodeEQTypeMismatch, n, "Expected type 'Series[%s]' but got 'Series[%s]'", t, st)
-			}
+			in.reportMismatch(fr, n, t, st, "")
 			return nil
 		}
 		return sv.s

@@ -639,21 +639,33 @@ func (in *interp) frameAttr(fr *frame, f *frameV, name string, n python.Node) va
 	for _, h := range f.table.Helpers {
 		cands = append(cands, h.Name)
 	}
+	in.unknownAttr(fr, CodeEQUnknownColumn, n, tname, name, append(cands, in.methodNames(class)...))
+	return unknown
+}
+
+// methodNames lists the public methods and properties of an ehrQL class.
+func (in *interp) methodNames(class string) []string {
+	var out []string
 	for _, m := range schema.EhrQLMethods(in.version, class) {
 		if m.Kind != "operator" && !m.Hidden {
-			cands = append(cands, m.Name)
+			out = append(out, m.Name)
 		}
 	}
-	msg := fmt.Sprintf("'%s' object has no attribute '%s'", tname, name)
+	return out
+}
+
+// unknownAttr reports an attribute that owner does not have, suggesting (and offering to
+// change to) the closest of cands.
+func (in *interp) unknownAttr(fr *frame, code Code, n python.Node, owner, name string, cands []string) {
+	msg := fmt.Sprintf("'%s' object has no attribute '%s'", owner, name)
 	s := suggest(name, cands)
 	if s != "" {
 		msg += fmt.Sprintf(": did you mean '%s'?", s)
 	}
-	in.report(fr, CodeEQUnknownColumn, n, "%s", msg)
+	in.report(fr, code, n, "%s", msg)
 	if s != "" {
 		in.fix("Change to "+s, rng(n), s)
 	}
-	return unknown
 }
 
 // seriesClass is the catalogue class name for a series.
@@ -705,21 +717,7 @@ func (in *interp) seriesAttr(fr *frame, sv *seriesV, name string, n python.Node)
 		}
 		return unknown
 	}
-	var cands []string
-	for _, m := range schema.EhrQLMethods(in.version, class) {
-		if m.Kind != "operator" && !m.Hidden {
-			cands = append(cands, m.Name)
-		}
-	}
-	msg := fmt.Sprintf("'%s' object has no attribute '%s'", class, name)
-	s := suggest(name, cands)
-	if s != "" {
-		msg += fmt.Sprintf(": did you mean '%s'?", s)
-	}
-	in.report(fr, CodeEQUnknownMethod, n, "%s", msg)
-	if s != "" {
-		in.fix("Change to "+s, rng(n), s)
-	}
+	in.unknownAttr(fr, CodeEQUnknownMethod, n, class, name, in.methodNames(class))
 	return unknown
 }
 

@@ -8,6 +8,21 @@ import (
 	"github.com/opensafely-core/osls/schema"
 )
 
+// reportDomain reports event-level series from different tables or filters combined.
+func (in *interp) reportDomain(fr *frame, n python.Node) {
+	in.report(fr, CodeEQDomain, n, "Cannot combine series which are drawn from different tables and both have more than one value per patient: aggregate one side first (e.g. .exists_for_patient() or sort_by(...).first_for_patient()), or use is_in()")
+}
+
+// reportMismatch reports two element types that cannot meet: int and float get their own
+// code, as ehrQL only converts int literals.
+func (in *interp) reportMismatch(fr *frame, n python.Node, want, got qm.Type, hint string) {
+	if (want.Kind == qm.Int && got.Kind == qm.Float) || (want.Kind == qm.Float && got.Kind == qm.Int) {
+		in.report(fr, CodeEQIntFloat, n, "Expected type 'Series[%s]' but got 'Series[%s]': convert one side with .as_float() or .as_int()%s", want, got, hint)
+		return
+	}
+	in.report(fr, CodeEQTypeMismatch, n, "Expected type 'Series[%s]' but got 'Series[%s]'%s", want, got, hint)
+}
+
 var arithOps = map[string]qm.FnOp{"+": qm.FnAdd, "-": qm.FnSubtract, "*": qm.FnMultiply, "/": qm.FnTrueDivide, "//": qm.FnFloorDivide, "**": qm.FnPower}
 
 func (in *interp) unsupported(fr *frame, e *python.BinOp, l, r val) val {
@@ -67,7 +82,7 @@ func (in *interp) ehrqlBinop(fr *frame, e *python.BinOp, l, r val) val {
 			return unknown
 		}
 		if !qm.SameDomain(lb, rb) {
-			in.report(fr, CodeEQDomain, e, "Cannot combine series which are drawn from different tables and both have more than one value per patient")
+			in.reportDomain(fr, e)
 			return unknown
 		}
 		op := qm.FnAnd
@@ -106,7 +121,7 @@ func (in *interp) ehrqlBinop(fr *frame, e *python.BinOp, l, r val) val {
 			return in.unsupported(fr, e, l, r)
 		}
 		if !qm.SameDomain(a, b) {
-			in.report(fr, CodeEQDomain, e, "Cannot combine series which are drawn from different tables and both have more than one value per patient")
+			in.reportDomain(fr, e)
 			return unknown
 		}
 		return &dateDiffV{end: a, start: b}
@@ -137,17 +152,12 @@ func (in *interp) ehrqlBinop(fr *frame, e *python.BinOp, l, r val) val {
 	if a == nil || b == nil {
 		return unknown
 	}
-	at, bt := a.Type(), b.Type()
-	if !qm.Compatible(at, bt) {
-		if (at.Kind == qm.Int && bt.Kind == qm.Float) || (at.Kind == qm.Float && bt.Kind == qm.Int) {
-			in.report(fr, CodeEQIntFloat, e, "Expected type 'Series[%s]' but got 'Series[%s]': convert one side with .as_float() or .as_int()", at, bt)
-		} else {
-			in.report(fr, CodeEQTypeMismatch, e, "Expected type 'Series[%s]' but got 'Series[%s]'", at, bt)
-		}
+	if at, bt := a.Type(), b.Type(); !qm.Compatible(at, bt) {
+		in.reportMismatch(fr, e, at, bt, "")
 		return unknown
 	}
 	if !qm.SameDomain(a, b) {
-		in.report(fr, CodeEQDomain, e, "Cannot combine series which are drawn from different tables and both have more than one value per patient")
+		in.reportDomain(fr, e)
 		return unknown
 	}
 	rt := st
@@ -266,7 +276,7 @@ func (in *interp) durationOp(fr *frame, e *python.BinOp, d *durationV, other val
 		return unknown
 	}
 	if !qm.SameDomain(ds, ns) {
-		in.report(fr, CodeEQDomain, e, "Cannot combine series which are drawn from different tables and both have more than one value per patient")
+		in.reportDomain(fr, e)
 		return unknown
 	}
 	op := map[string]qm.FnOp{"days": qm.FnDateAddDays, "weeks": qm.FnDateAddDays, "months": qm.FnDateAddMonths, "years": qm.FnDateAddYears}[d.unit]
@@ -344,17 +354,12 @@ func (in *interp) ehrqlCompare(fr *frame, e *python.Compare, op string, l, r val
 	if a == nil || b == nil {
 		return unknown
 	}
-	if !qm.Compatible(a.Type(), b.Type()) {
-		at, bt := a.Type(), b.Type()
-		if (at.Kind == qm.Int && bt.Kind == qm.Float) || (at.Kind == qm.Float && bt.Kind == qm.Int) {
-			in.report(fr, CodeEQIntFloat, e, "Expected type 'Series[%s]' but got 'Series[%s]'", at, bt)
-		} else {
-			in.report(fr, CodeEQTypeMismatch, e, "Expected type 'Series[%s]' but got 'Series[%s]'", at, bt)
-		}
+	if at, bt := a.Type(), b.Type(); !qm.Compatible(at, bt) {
+		in.reportMismatch(fr, e, at, bt, "")
 		return unknown
 	}
 	if !qm.SameDomain(a, b) {
-		in.report(fr, CodeEQDomain, e, "Cannot combine series which are drawn from different tables and both have more than one value per patient")
+		in.reportDomain(fr, e)
 		return unknown
 	}
 	return &seriesV{s: qm.NewFunction(fn, qm.TBool, a, b)}
