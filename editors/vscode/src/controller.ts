@@ -226,6 +226,7 @@ export class Controller implements vscode.Disposable {
       outputChannel: this.log,
       traceOutputChannel: this.trace,
       initializationOptions: { opencodelistsUrl: this.extraEnv().OPENCODELISTS_URL ?? null },
+      synchronize: { configurationSection: 'osls' },
       middleware: this.middleware(),
     };
     const client = this.factory('osls', 'osls', serverOptions, clientOptions);

@@ -166,7 +166,12 @@ before(async () => {
   osls = findOrBuildOsls();
   study = path.join(tmp, 'study');
   fs.cpSync(fixture, study, { recursive: true });
-  proc = spawn(osls, ['serve'], { cwd: study, stdio: ['pipe', 'pipe', 'pipe'] });
+  // No traffic leaves the machine: OpenCodelists is a closed port on loopback.
+  proc = spawn(osls, ['serve'], {
+    cwd: study,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, OPENCODELISTS_URL: 'http://127.0.0.1:9' },
+  });
   proc.stderr!.on('data', (d) => (stderr += String(d)));
   conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
   conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
@@ -320,22 +325,40 @@ test('executeCommand: osls.runAction answers with a message for the user', async
   await assert.rejects(conn.sendRequest(ExecuteCommandRequest.type, { command: 'osls.runAction', arguments: [] }));
 });
 
-test('a dataset definition and codelists.txt can be opened in the server', async () => {
-  for (const [rel, lang] of [
-    ['analysis/dataset_definition.py', 'python'],
-    ['codelists/codelists.txt', 'plaintext'],
-  ]) {
-    await conn.sendNotification(DidOpenTextDocumentNotification.type, {
-      textDocument: { uri: uriOf(rel), languageId: lang, version: 1, text: fs.readFileSync(path.join(study, rel), 'utf8') },
-    });
-  }
-  // The server answers requests about them (even if only with nothing).
-  const res = await conn.sendRequest(HoverRequest.type, {
-    textDocument: { uri: uriOf('analysis/dataset_definition.py') },
-    position: { line: 0, character: 6 },
+test('dataset definition: an unknown column is reported, and completion after "patients." offers columns', async () => {
+  const rel = 'analysis/dataset_definition.py';
+  assert.ok(ehrqlDefinitions(projectText).has(rel), 'the gate would forward it');
+  const text = fs.readFileSync(path.join(study, rel), 'utf8').replace('dataset.sex = patients.sex', 'dataset.sex = patients.sexx');
+  await conn.sendNotification(DidOpenTextDocumentNotification.type, {
+    textDocument: { uri: uriOf(rel), languageId: 'python', version: 1, text },
   });
-  assert.ok(res === null || typeof res === 'object');
-  assert.ok(ehrqlDefinitions(projectText).has('analysis/dataset_definition.py'));
+  const diags = await waitFor('diagnostics of the dataset definition', () => {
+    const d = latestDiagnostics(uriOf(rel));
+    return d && d.length > 0 ? d : undefined;
+  });
+  const unknown = diags.find((d) => d.code === 'EQ002');
+  assert.ok(unknown, JSON.stringify(diags));
+  assert.equal(unknown.range.start.line, positionOf(text, 'dataset.sex = ').line);
+  const res = (await conn.sendRequest(CompletionRequest.type, {
+    textDocument: { uri: uriOf(rel) },
+    position: positionOf(text, 'dataset.sex = patients.'),
+    context: { triggerKind: 2, triggerCharacter: '.' },
+  })) as CompletionList | CompletionItem[] | null;
+  assert.ok(res);
+  const labels = (Array.isArray(res) ? res : res.items).map((i) => i.label);
+  assert.ok(labels.includes('sex') && labels.includes('date_of_birth'), labels.join(', '));
+});
+
+test('codelists.txt: a listed codelist that was never downloaded is reported', async () => {
+  const rel = 'codelists/codelists.txt';
+  await conn.sendNotification(DidOpenTextDocumentNotification.type, {
+    textDocument: { uri: uriOf(rel), languageId: 'opensafely-codelists', version: 1, text: fs.readFileSync(path.join(study, rel), 'utf8') },
+  });
+  const diags = await waitFor('diagnostics of codelists.txt', () => {
+    const d = latestDiagnostics(uriOf(rel));
+    return d && d.length > 0 ? d : undefined;
+  });
+  assert.ok(diags.some((d) => String(d.code).startsWith('CL02')), JSON.stringify(diags));
 });
 
 test('osls check --format json is what the Check Project command reads', () => {
