@@ -539,8 +539,9 @@ export class Controller implements vscode.Disposable {
 
   /**
    * generateDummyData runs the ehrQL action of a dataset definition on dummy data: the
-   * action that runs the open definition, or the ehrQL action under the cursor (or picked) in
-   * project.yaml.
+   * action that runs the open definition (`osls run ACTION`, which writes its outputs), or,
+   * when no action runs it, `osls generate-dataset FILE`, which prints the dummy dataset; in
+   * project.yaml, the ehrQL action under the cursor (or picked).
    */
   async generateDummyData(uri?: vscode.Uri): Promise<vscode.TaskExecution | undefined> {
     const target = uri ?? vscode.window.activeTextEditor?.document.uri;
@@ -551,13 +552,11 @@ export class Controller implements vscode.Disposable {
       const text = root ? this.projectText(root) : undefined;
       const actions = text ? (ehrqlDefinitions(text).get(rel) ?? []) : [];
       if (!root || actions.length === 0) {
-        const pick = await vscode.window.showErrorMessage(
-          `No action in project.yaml runs ${rel} with ehrQL, so osls cannot tell how to run it. ` +
-            `Add one, for example: run: ehrql:v1 generate-dataset ${rel} --output output/dataset.csv.gz`,
-          ...(root ? ['Open project.yaml'] : []),
-        );
-        if (pick && root) await vscode.window.showTextDocument(vscode.Uri.file(path.join(root, PROJECT_FILE)));
-        return undefined;
+        // No action runs it: print a dummy dataset for it in the terminal, as
+        // `opensafely exec ehrql:v1 generate-dataset` does.
+        const dir = root ?? path.dirname(target.fsPath);
+        await this.saveStudy(dir);
+        return this.runInTerminal(dir, `dummy data for ${rel}`, ['generate-dataset', rel]);
       }
       let action = actions[0];
       if (actions.length > 1) {

@@ -378,6 +378,17 @@ test('osls check --format json is what the Check Project command reads', () => {
   assert.deepEqual([py061.startLine, py061.startCharacter], [unknownNeed.range.start.line, unknownNeed.range.start.character]);
 });
 
+test('osls generate-dataset prints the dummy dataset that Generate Dummy Data shows', () => {
+  const out = execFileSync(osls, ['generate-dataset', 'analysis/dataset_definition.py', '--population-size', '5'], {
+    cwd: study,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines = out.trim().split(/\r?\n/);
+  assert.equal(lines[0], 'patient_id,sex');
+  assert.equal(lines.length, 6, out);
+});
+
 test('shutdown and exit: the server stops cleanly', async () => {
   await conn.sendRequest(ShutdownRequest.type);
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));

@@ -227,20 +227,30 @@ test('Generate Dummy Data runs the ehrQL action of the open dataset definition',
   assert.deepEqual(task().execution.args, ['run', 'generate_measures']);
 });
 
-test('Generate Dummy Data on a file no action runs says how to add one', async () => {
+test('Generate Dummy Data on a definition no action runs prints a dummy dataset with osls generate-dataset', async () => {
   await newController().activate();
   const plain = editor.open(path.join(study, 'analysis', 'shared.py'));
   editor.focus(plain);
-  state.answerMessage = () => 'Open project.yaml';
   await state.commands.get(COMMANDS.generateDummyData)!();
-  assert.equal(state.tasks.length, 0);
-  const msg = state.shown.at(-1)!;
-  assert.match(msg.message, /No action in project\.yaml runs analysis\/shared\.py with ehrQL/);
-  assert.match(msg.message, /ehrql:v1 generate-dataset analysis\/shared\.py --output/);
-  assert.deepEqual(state.shownDocuments, [path.join(study, 'project.yaml')]);
-  // An ordinary file is not a dataset definition for the editor title either.
+  const t = task();
+  assert.deepEqual(t.execution.args, ['generate-dataset', 'analysis/shared.py']);
+  assert.equal(t.execution.options?.cwd, study);
+  // An ordinary file is not a dataset definition for the editor title.
   editor.focus(editor.open(path.join(study, 'analysis', 'analyse.py')));
   assert.equal(state.context.get(CONTEXT_DATASET_DEFINITION), false);
+});
+
+test('Generate Dummy Data from project.yaml: the ehrQL action under the cursor, else one picked', async () => {
+  await newController().activate();
+  const project = editor.open(path.join(study, 'project.yaml'));
+  editor.focus(project, 11); // inside generate_measures
+  await state.commands.get(COMMANDS.generateDummyData)!();
+  assert.deepEqual(task().execution.args, ['run', 'generate_measures']);
+  editor.focus(project, 20); // inside analyse, not an ehrQL action
+  state.answerQuickPick = () => 'generate_dataset';
+  await state.commands.get(COMMANDS.generateDummyData)!();
+  assert.deepEqual(task().execution.args, ['run', 'generate_dataset']);
+  assert.deepEqual((state.quickPicks[0] as { label: string }[]).map((i) => i.label), ['generate_dataset', 'generate_measures']);
 });
 
 test('Update Codelists runs `osls codelists update` for the study, with the OpenCodelists URL setting', async () => {
