@@ -60,12 +60,18 @@ func editor(t *testing.T, name string) string {
 // study copies the fixture study into a temporary folder.
 func study(t *testing.T) string {
 	t.Helper()
+	return studyFrom(t, "testdata/study")
+}
+
+// studyFrom copies a fixture study into a temporary folder.
+func studyFrom(t *testing.T, src string) string {
+	t.Helper()
 	dst := filepath.Join(t.TempDir(), "study")
-	err := filepath.WalkDir("testdata/study", func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel("testdata/study", p)
+		rel, _ := filepath.Rel(src, p)
 		target := filepath.Join(dst, rel)
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
@@ -152,7 +158,7 @@ func check(t *testing.T, r result) {
 	if r.Lenses < 3 {
 		t.Errorf("code lenses: got %d", r.Lenses)
 	}
-	if !strings.Contains(r.RunMessage, "cannot run actions") {
+	if !strings.Contains(r.RunMessage, "Cannot run generate_dataset") {
 		t.Errorf("run command: got %q", r.RunMessage)
 	}
 }

@@ -54,8 +54,8 @@ func commandArgs(u, action string) ([]protocol.LSPAny, error) {
 	return []protocol.LSPAny{a, b}, nil
 }
 
-// ExecuteCommand implements protocol.Server for the run commands. Until a runner is wired in
-// (Options.RunAction), it tells the user that running from the editor is not available.
+// ExecuteCommand implements protocol.Server for the run commands (see run.go) and the
+// codelist import (see codelists.go).
 func (s *Server) ExecuteCommand(ctx context.Context, p *protocol.ExecuteCommandParams) (protocol.LSPAny, error) {
 	if p.Command == CommandImportCodelist {
 		return s.importCodelist(ctx, p)
@@ -72,9 +72,7 @@ func (s *Server) ExecuteCommand(ctx context.Context, p *protocol.ExecuteCommandP
 		req.Root = filepath.Dir(filepath.Clean(u.FsPath()))
 	}
 	if s.opts.RunAction == nil {
-		msg := fmt.Sprintf("osls cannot run actions from the editor yet. To run %s, use `opensafely run %s` in a terminal.", action, action)
-		s.showToClient(protocol.MessageTypeWarning, msg)
-		return json.Marshal(map[string]any{"ran": false, "message": msg})
+		return s.runAction(ctx, p, docURI, req)
 	}
 	summary, err := s.opts.RunAction(ctx, req)
 	if err != nil {

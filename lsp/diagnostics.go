@@ -31,7 +31,6 @@ type diagnoser struct {
 	closed   map[string]bool            // URIs whose diagnostics must be cleared
 	last     map[string]*diagnosticsSet // latest results, for code actions
 	debounce time.Duration
-	extra    map[string][]analysis.Diagnostic // study folder -> diagnostics of the last run
 
 	// published is called after each publication (tests and benchmarks hook it).
 	published func(uri string, version int32)
@@ -55,7 +54,6 @@ func newDiagnoser(s *Server) *diagnoser {
 		closed:   map[string]bool{},
 		last:     map[string]*diagnosticsSet{},
 		debounce: pythonDebounce,
-		extra:    map[string][]analysis.Diagnostic{},
 	}
 }
 
@@ -102,21 +100,6 @@ func (g *diagnoser) touchStudy(root string) {
 	}
 	g.mu.Unlock()
 	g.signal()
-}
-
-// setExtra records diagnostics that come from outside the checkers (the failures of the
-// last run of an action) for a study's project.yaml, and publishes them.
-func (g *diagnoser) setExtra(root string, diags []analysis.Diagnostic) {
-	g.mu.Lock()
-	g.extra[root] = diags
-	g.mu.Unlock()
-	g.touchStudy(root)
-}
-
-func (g *diagnoser) extraFor(root string) []analysis.Diagnostic {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.extra[root]
 }
 
 // close clears a document's diagnostics.
@@ -226,7 +209,7 @@ func (g *diagnoser) lastFor(d *document) ([]analysis.Diagnostic, bool) {
 // the last run of its actions.
 func (s *Server) projectDiagnostics(d *document, ds docSet) []analysis.Diagnostic {
 	diags := analysis.CheckParsedProject(s.snapshotFor(d, ds), d.Project())
-	if extra := s.diag.extraFor(d.root); len(extra) > 0 {
+	if extra := s.runProblemsOf(d.root, d.Project()); len(extra) > 0 {
 		diags = append(append([]analysis.Diagnostic(nil), diags...), extra...)
 	}
 	return diags

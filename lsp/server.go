@@ -57,7 +57,7 @@ type Options struct {
 	// Version is reported to the client in serverInfo.
 	Version string
 	// RunAction runs an action for the "Run" code lenses and commands, returning a summary
-	// to show. Nil means running is not available yet, and the commands say so.
+	// to show. Nil means the built-in runner (runner.Run, with progress and log streaming).
 	RunAction func(ctx context.Context, req RunRequest) (string, error)
 	// CodelistCache keeps OpenCodelists listings for completion; nil means the user's cache
 	// folder (opencodelists.DefaultCache).
@@ -83,6 +83,7 @@ type Server struct {
 	caps         clientCaps
 
 	defs        defCache   // analyses of dataset definitions
+	runs        runState   // actions running, and the problems of their last runs
 	cancels     cancellers // progress tokens of cancellable commands
 	oclURL      string     // OpenCodelists server from the client's settings
 	oclFromInit bool       // oclURL came from initializationOptions (settings do not override it)

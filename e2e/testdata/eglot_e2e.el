@@ -117,7 +117,7 @@
                                    (flymake-diagnostics)))))
         (osls-put 'diagnostics_after_fix (osls-codes))
 
-        ;; A code lens command: running is not available yet, and says so.
+        ;; A code lens command: the study has errors, so running is refused, saying why.
         (let ((lenses (jsonrpc-request server :textDocument/codeLens
                                        (list :textDocument (eglot--TextDocumentIdentifier)))))
           (osls-put 'lenses (length lenses))

@@ -123,7 +123,7 @@ local ok, err = pcall(function()
   end, 20)
   res.diagnostics_after_fix = codes()
 
-  -- A code lens command: running is not available yet, and says so.
+  -- A code lens command: the study has errors, so running is refused, saying why.
   local lenses = request("textDocument/codeLens", { textDocument = { uri = uri } }) or {}
   res.lenses = #lenses
   if lenses[1] then

@@ -4,6 +4,11 @@
 --
 --   require("osls").setup{}                      -- defaults
 --   require("osls").setup{ cmd = { "/path/to/osls", "serve" } }
+--   require("osls").setup{ init_options = { opencodelistsUrl = "https://www.opencodelists.org" } }
+--
+-- :OslsRun / :OslsRunWithNeeds run the action under the cursor (or the one named); the
+-- server reports progress with $/progress and streams the job's log, which is collected in
+-- the buffer "osls://run-log" (:OslsRunLog shows it).
 --
 -- Works on Neovim 0.7 to 0.11: where vim.lsp.config exists (0.11) the server is registered
 -- with it and enabled; before that, a FileType autocommand starts or reuses one client per
@@ -19,6 +24,9 @@ M.defaults = {
   on_attach = nil,
   capabilities = nil,
   settings = {},
+  init_options = {},
+  -- Open the run log in a split when a run starts.
+  show_run_log = false,
 }
 
 M.config = vim.deepcopy(M.defaults)
@@ -62,6 +70,59 @@ end
 
 local clients = {} -- study folder -> client id (Neovim before 0.11)
 
+local log_buf = nil
+
+--- The buffer that collects the log of the actions run from the editor.
+function M.run_log_buffer()
+  if log_buf == nil or not vim.api.nvim_buf_is_valid(log_buf) then
+    log_buf = vim.api.nvim_create_buf(false, true)
+    vim.api.nvim_buf_set_name(log_buf, "osls://run-log")
+    vim.bo[log_buf].buftype = "nofile"
+    vim.bo[log_buf].bufhidden = "hide"
+    vim.bo[log_buf].swapfile = false
+  end
+  return log_buf
+end
+
+local function show_run_log()
+  local buf = M.run_log_buffer()
+  for _, w in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_buf(w) == buf then
+      return
+    end
+  end
+  vim.cmd("botright split")
+  vim.api.nvim_win_set_buf(0, buf)
+  vim.cmd("wincmd p")
+end
+
+--- Handler of osls/runLog: one line of a running action's log.
+function M.on_run_log(_, params)
+  if not params then
+    return
+  end
+  local buf = M.run_log_buffer()
+  local line = string.format("[%s] %s", params.action or "?", params.text or "")
+  local n = vim.api.nvim_buf_line_count(buf)
+  local first = vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1]
+  if n == 1 and first == "" then
+    vim.api.nvim_buf_set_lines(buf, 0, 1, false, { line })
+  else
+    vim.api.nvim_buf_set_lines(buf, n, n, false, { line })
+  end
+  for _, w in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_buf(w) == buf then
+      vim.api.nvim_win_set_cursor(w, { vim.api.nvim_buf_line_count(buf), 0 })
+    end
+  end
+end
+
+local handlers = {
+  ["osls/runLog"] = function(err, params, ctx, config)
+    M.on_run_log(err, params, ctx, config)
+  end,
+}
+
 local function client_config(root)
   return {
     name = "osls",
@@ -71,6 +132,8 @@ local function client_config(root)
     on_attach = M.config.on_attach,
     capabilities = M.config.capabilities or vim.lsp.protocol.make_client_capabilities(),
     settings = M.config.settings,
+    init_options = M.config.init_options,
+    handlers = handlers,
   }
 end
 
@@ -138,6 +201,9 @@ local function run_command(command, args)
     return
   end
   local project = (client.config.root_dir or vim.fn.expand("%:p:h")) .. "/project.yaml"
+  if M.config.show_run_log then
+    show_run_log()
+  end
   client.request("workspace/executeCommand", {
     command = command,
     arguments = { vim.uri_from_fname(project), action },
@@ -145,7 +211,14 @@ local function run_command(command, args)
     if err then
       vim.notify("osls: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
     elseif result and result.message then
-      vim.notify(result.message, result.ran and vim.log.levels.INFO or vim.log.levels.WARN)
+      local level = vim.log.levels.INFO
+      if result.ran == false or result.ok == false then
+        level = vim.log.levels.WARN
+      end
+      vim.notify(result.message, level)
+    end
+    if M.on_run_done then
+      M.on_run_done(err, result)
     end
   end, bufnr)
 end
@@ -174,6 +247,9 @@ local function user_commands()
   vim.api.nvim_create_user_command("OslsRunWithNeeds", function(a)
     run_command("osls.runActionWithNeeds", a)
   end, { nargs = "?", desc = "osls: run an action and the actions it needs" })
+  vim.api.nvim_create_user_command("OslsRunLog", function()
+    show_run_log()
+  end, { desc = "osls: show the log of the actions run from the editor" })
   vim.api.nvim_create_user_command("OslsInfo", function()
     local cs = M.clients()
     if #cs == 0 then
@@ -216,6 +292,8 @@ function M.setup(opts)
       on_attach = M.config.on_attach,
       capabilities = M.config.capabilities,
       settings = M.config.settings,
+      init_options = M.config.init_options,
+      handlers = handlers,
     })
     vim.lsp.enable("osls")
   else
