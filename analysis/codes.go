@@ -116,6 +116,13 @@ var (
 	CodeEQPermission       = Code{"EQ050", "ehrql.permission", SeverityWarning, "a table that needs a permission, used without claim_permissions"}
 )
 
+// Diagnostic codes of local runs (osls run, and Run in the editor), shown on project.yaml.
+var (
+	CodeRunFailed    = Code{"RUN001", "run.failed", SeverityError, "the action's last local run failed"}
+	CodeRunUnmatched = Code{"RUN002", "run.unmatched-output", SeverityError, "an output pattern matched no file in the last local run (did you mean …?)"}
+	CodeRunFinding   = Code{"RUN003", "run.finding", SeverityWarning, "the last local run wrote undeclared files, escaped the workspace or failed a level-4 check"}
+)
+
 // Codes lists every diagnostic code osls can report, in code order.
 var Codes = []Code{
 	CodeYAMLSyntax, CodeYAMLDuplicateKey, CodeProjectNotMapping, CodeProjectUnknownKey, CodeProjectKeyType,
@@ -139,6 +146,7 @@ var Codes = []Code{
 	CodeEQInvalidCode, CodeEQBadDate, CodeEQBoolKeyword, CodeEQUnsortedPick, CodeEQPatientAggregate, CodeEQOperator,
 	CodeEQArgument, CodeEQInvalidName, CodeEQReassigned, CodeEQWhenNoThen, CodeEQCodelistColumn, CodeEQCodelistSystem,
 	CodeEQPermission,
+	CodeRunFailed, CodeRunUnmatched, CodeRunFinding,
 }
 
 // LookupCode finds a code by its ID.

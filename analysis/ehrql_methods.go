@@ -113,7 +113,8 @@ func (in *interp) frameMethod(fr *frame, c *callCtx, f *frameV, name string) val
 		case pyBool:
 			cond = qm.NewValue(bool(x), qm.TBool)
 		case unknownV:
-			return in.unknownFrame(f)
+			// A condition we cannot know still filters: the result has its own domain.
+			cond = qm.NewOpaque(qm.TBool, qm.Patient)
 		default:
 			in.expectSeries(fr, v, rng(n), name+"()")
 			return unknown
@@ -158,7 +159,7 @@ func (in *interp) frameMethod(fr *frame, c *callCtx, f *frameV, name string) val
 				}
 				return unknown
 			case unknownV:
-				return in.unknownFrame(f)
+				keys = append(keys, qm.NewOpaque(qm.TUnknown, qm.Event))
 			default:
 				in.report(fr, CodeEQArgument, c.argN[i], "sort_by() needs columns of the frame, not %s", typeName(a))
 				return unknown
@@ -193,13 +194,6 @@ func tableName(f *frameV) string {
 		return f.table.Name
 	}
 	return "frame"
-}
-
-// unknownFrame is a frame whose rows we could not follow: same table, columns typed, but
-// not constrained (sorted, so picks are allowed).
-func (in *interp) unknownFrame(f *frameV) val {
-	u := qm.NewSort(f.f, qm.NewValue("?", qm.TUnknown))
-	return &frameV{f: u, table: f.table, class: f.class}
 }
 
 // dateArg converts an argument that must be a date (literal, "YYYY-MM-DD" or date series).

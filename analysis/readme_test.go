@@ -15,7 +15,7 @@ func codeRow(c Code) string {
 }
 
 func isCodeRow(line string) bool {
-	for _, p := range []string{"| PY", "| EQ", "| CL", "| SDC"} {
+	for _, p := range []string{"| PY", "| EQ", "| CL", "| SDC", "| RUN"} {
 		if strings.HasPrefix(line, p) {
 			return true
 		}

@@ -31,11 +31,11 @@ import (
 // output's path (RUN002), any other error or warning about its files (RUN003), and the
 // failure of the job itself (RUN001) on the action's id.
 
-// Codes of the diagnostics of a run.
-const (
-	CodeRunFailed    = "RUN001"
-	CodeRunUnmatched = "RUN002"
-	CodeRunFinding   = "RUN003"
+// Codes of the diagnostics of a run (listed with every other code in analysis.Codes).
+var (
+	CodeRunFailed    = analysis.CodeRunFailed.ID
+	CodeRunUnmatched = analysis.CodeRunUnmatched.ID
+	CodeRunFinding   = analysis.CodeRunFinding.ID
 )
 
 // MethodRunLog is the notification that carries the log of a running action.
