@@ -2,6 +2,7 @@ package dummy
 
 import (
 	"context"
+	"path/filepath"
 
 	"github.com/opensafely-core/osls/analysis/qm"
 	"github.com/opensafely-core/osls/dummy/engine"
@@ -13,14 +14,127 @@ type measuresProgram struct {
 }
 
 func compileMeasures(m *qm.Measures) (*measuresProgram, error) {
-	return nil, errorf(ExitDefinition, "measures are not supported yet")
+	if m == nil || len(m.Measures) == 0 {
+		return nil, errorf(ExitDefinition, "No measures defined: call measures.define_measure(...)")
+	}
+	p, err := engine.CompileMeasures(m)
+	if err != nil {
+		return nil, errorf(ExitDefinition, "%v", err)
+	}
+	if err := checkPermissions(p, m.Permissions); err != nil {
+		return nil, err
+	}
+	return &measuresProgram{Program: p}, nil
+}
+
+// measuresPopulation is ehrQL's default population size for measures: 10 per
+// denominator, interval and group-by column.
+func measuresPopulation(m *qm.Measures) int {
+	dens, groups := map[string]bool{}, map[string]bool{}
+	ivs := map[[2]qm.Date]bool{}
+	for _, ms := range m.Measures {
+		dens[ms.Denominator.Key()] = true
+		for _, iv := range ms.Intervals {
+			ivs[iv] = true
+		}
+		for _, g := range ms.GroupBy {
+			groups[g.Name] = true
+		}
+	}
+	return 10 * len(dens) * max(1, len(ivs)) * max(1, len(groups))
 }
 
 func newMeasuresGenerator(o *Options, mp *measuresProgram, m *qm.Measures) (*generate.Generator, error) {
-	return nil, errorf(ExitDefinition, "measures are not supported yet")
+	oo := *o
+	if oo.PopulationSize <= 0 && m.Dummy.PopulationSize <= 0 {
+		oo.PopulationSize = measuresPopulation(m)
+	}
+	var pop qm.Series
+	for _, ms := range m.Measures {
+		in := ms.Denominator
+		if in.Type().Kind != qm.Bool {
+			in = qm.NewFunction(qm.FnGT, qm.TBool, in, qm.NewValue(int64(0), qm.TInt))
+		}
+		if pop == nil {
+			pop = in
+		} else {
+			pop = qm.NewFunction(qm.FnOr, qm.TBool, pop, in)
+		}
+	}
+	g, err := newGenerator(&oo, mp.Program, pop, m.Dummy)
+	if err != nil {
+		return nil, err
+	}
+	g.SetIntervals(mp.Program.Intervals())
+	return g, nil
 }
 
 // GenerateMeasures is `generate-measures`.
 func GenerateMeasures(ctx context.Context, o Options) error {
-	return errorf(ExitDefinition, "measures are not supported yet")
+	def, err := Load(&o, "generate-measures")
+	if err != nil {
+		return err
+	}
+	if def.Measures == nil {
+		return errorf(ExitDefinition, "Did not find a variable called 'measures' in measures definition file")
+	}
+	mp, err := compileMeasures(def.Measures)
+	if err != nil {
+		return err
+	}
+	for _, n := range mp.Program.Notes {
+		o.logf("osls: note: %s", n)
+	}
+	var src engine.Source
+	switch {
+	case o.DummyDataFile != "":
+		return errorf(ExitValidation, "osls cannot check a --dummy-data-file for measures yet; remove it to generate dummy measures")
+	case o.DummyTables != "":
+		ts, err := engine.LoadDummyTables(mp.Program, o.DummyTables, o.WorkDir)
+		if err != nil {
+			return err
+		}
+		src = ts
+	default:
+		g, err := newMeasuresGenerator(&o, mp, def.Measures)
+		if err != nil {
+			return err
+		}
+		src = g
+	}
+	gcols, rows, err := engine.EvaluateMeasures(ctx, mp.Program, src, def.Measures.DisclosureControl)
+	if err != nil {
+		return err
+	}
+	if dir, ext, ok := engine.SplitDirOutput(o.Output); ok {
+		// One file per measure.
+		byName := map[string][]engine.MeasureRow{}
+		var names []string
+		for _, ms := range def.Measures.Measures {
+			names = append(names, ms.Name)
+		}
+		for _, r := range rows {
+			byName[r.Measure] = append(byName[r.Measure], r)
+		}
+		for _, n := range names {
+			w, err := engine.CreateFile(o.abs(filepath.Join(dir, "measure_"+n+"."+ext)))
+			if err != nil {
+				return err
+			}
+			if err := engine.WriteMeasureRows(w, gcols, byName[n]); err != nil {
+				w.Abort()
+				return err
+			}
+		}
+		return nil
+	}
+	w, abort, err := o.outputWriter("measures")
+	if err != nil {
+		return err
+	}
+	if err := engine.WriteMeasureRows(w, gcols, rows); err != nil {
+		abort()
+		return err
+	}
+	return nil
 }

@@ -25,8 +25,11 @@ type arrowWriter struct {
 	b      *array.RecordBuilder
 	w      *ipc.FileWriter
 	n      int
-	err    error
+	noID   bool
 }
+
+// OmitPatientID makes the file leave out the patient_id column (measures output).
+func (a *arrowWriter) OmitPatientID() { a.noID = true }
 
 func newArrowWriter(out io.WriteCloser) Writer {
 	return &arrowWriter{out: out, mem: memory.NewGoAllocator()}
@@ -48,7 +51,10 @@ func arrowType(t qm.Type) arrow.DataType {
 
 // Header implements Writer.
 func (a *arrowWriter) Header(cols []OutColumn) error {
-	fields := []arrow.Field{{Name: "patient_id", Type: arrow.PrimitiveTypes.Int64}}
+	var fields []arrow.Field
+	if !a.noID {
+		fields = append(fields, arrow.Field{Name: "patient_id", Type: arrow.PrimitiveTypes.Int64})
+	}
 	for _, c := range cols {
 		fields = append(fields, arrow.Field{Name: c.Name, Type: arrowType(c.Type), Nullable: true})
 	}
@@ -64,9 +70,13 @@ func (a *arrowWriter) Header(cols []OutColumn) error {
 
 // Row implements Writer.
 func (a *arrowWriter) Row(id int64, vals []Val) error {
-	a.b.Field(0).(*array.Int64Builder).Append(id)
+	off := 0
+	if !a.noID {
+		a.b.Field(0).(*array.Int64Builder).Append(id)
+		off = 1
+	}
 	for i, v := range vals {
-		fb := a.b.Field(i + 1)
+		fb := a.b.Field(i + off)
 		if v.K == KNull {
 			fb.AppendNull()
 			continue

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
 )
 
 // FuzzReadTableCSV checks that the dummy-table reader never panics, reports every problem
@@ -62,4 +61,3 @@ func FuzzReadTableCSV(f *testing.F) {
 		}
 	})
 }
-

@@ -209,3 +209,13 @@ func CreateFile(path string) (Abortable, error) {
 	}
 	return &fileWriter{Writer: w, af: af}, nil
 }
+
+// OmitPatientID makes the writer leave out the patient_id column (measures output).
+func (c *CSVWriter) OmitPatientID() { c.noID = true }
+
+// OmitPatientID forwards to the wrapped writer.
+func (f *fileWriter) OmitPatientID() {
+	if w, ok := f.Writer.(interface{ OmitPatientID() }); ok {
+		w.OmitPatientID()
+	}
+}

@@ -55,6 +55,25 @@ type Generator struct {
 	patients int // index of the patients table, or -1
 	deaths   int // index of ons_deaths (patient-level), or -1
 	dob, dod int // column indices in patients
+	ivs      [][2]qm.Date
+}
+
+// SetIntervals makes the generator evaluate the population in a random one of these
+// measures intervals for each candidate patient.
+func (g *Generator) SetIntervals(ivs [][2]qm.Date) {
+	g.ivs = ivs
+	// Dates near the intervals make numerators that count events in them non-trivial.
+	for _, cols := range g.cols {
+		for _, cs := range cols {
+			if cs.typ.Kind != qm.DateKind || cs.table == g.patients {
+				continue
+			}
+			for _, iv := range ivs {
+				cs.addLit(engine.DateVal(iv[0]))
+				cs.addLit(engine.DateVal(iv[1]))
+			}
+		}
+	}
 }
 
 // New prepares a generator for a compiled program.
@@ -240,6 +259,9 @@ func (g *Generator) Next() (*engine.PatientRows, bool) {
 			continue
 		}
 		g.ev.Reset(pr)
+		if len(g.ivs) > 0 {
+			g.ev.SetInterval(g.ivs[g.rng.IntN(len(g.ivs))])
+		}
 		if !g.ev.EvalSeries(g.popID).True() {
 			continue
 		}
