@@ -59,15 +59,26 @@ type cursorContext struct {
 // CompleteProject proposes completions at byte offset off of a parsed project.yaml. snap may
 // be nil; then no repository files are proposed.
 func CompleteProject(snap Snapshot, p *Project, off int) []Completion {
+	cs, _ := CompleteProjectList(snap, p, off)
+	return cs
+}
+
+// CompleteProjectList is CompleteProject that also says whether the list was cut short (so
+// the editor should ask again as the user types more).
+func CompleteProjectList(snap Snapshot, p *Project, off int) ([]Completion, bool) {
 	text := p.Doc.Text
 	if off < 0 || off > len(text) {
-		return nil
+		return nil, false
 	}
 	lines := p.Doc.Lines
 	ctx := readCursor(text, lines, off)
 	q := &completer{snap: snap, text: text, lines: lines, p: p, ctx: ctx, off: off}
-	return q.complete()
+	return q.complete(), q.incomplete
 }
+
+// maxNeedsCompletions bounds the actions proposed in `needs` at once; the rest come as the
+// user types more of the name.
+const maxNeedsCompletions = 150
 
 type completer struct {
 	snap  Snapshot
@@ -77,6 +88,8 @@ type completer struct {
 	ctx   cursorContext
 	off   int
 	out   []Completion
+
+	incomplete bool // the proposals were cut to a limit
 }
 
 func (q *completer) add(c Completion) {
@@ -228,10 +241,38 @@ func (q *completer) needs(self, value string) {
 	// Full summaries only for a short list: a long one would make a large, slow answer (the
 	// run line is still shown as the detail).
 	withDocs := len(q.p.Actions) <= maxDocumentedActions
-	for _, a := range q.p.Actions {
+	typed := ""
+	if w := q.ctx.word; w.Start >= 0 && w.Start <= q.off && q.off <= len(q.text) {
+		typed = strings.ToLower(string(q.text[w.Start:q.off]))
+	}
+	// In a big project, offer the actions defined nearest before this one first (what an
+	// action usually needs), then those after it.
+	selfIndex := len(q.p.Actions)
+	for i, a := range q.p.Actions {
+		if a.ID == self {
+			selfIndex = i
+		}
+	}
+	var order []*Action
+	for i := selfIndex - 1; i >= 0; i-- {
+		order = append(order, q.p.Actions[i])
+	}
+	for i := selfIndex + 1; i < len(q.p.Actions); i++ {
+		order = append(order, q.p.Actions[i])
+	}
+	n := 0
+	for _, a := range order {
 		if a.ID == "" || a.ID == self || listed[a.ID] || dependents[a.ID] {
 			continue
 		}
+		if typed != "" && !strings.Contains(strings.ToLower(a.ID), typed) {
+			continue
+		}
+		if n == maxNeedsCompletions {
+			q.incomplete = true
+			break
+		}
+		n++
 		c := Completion{Label: a.ID, Kind: CompleteAction, Detail: a.Run, Insert: a.ID, Replace: q.ctx.word}
 		if withDocs {
 			c.Doc = actionSummary(q.p, a)

@@ -20,9 +20,10 @@ func (s *Server) Completion(ctx context.Context, p *protocol.CompletionParams) (
 	l := d.Lines()
 	off := offsetOf(l, p.Position)
 	var cs []analysis.Completion
+	incomplete := false
 	switch d.kind {
 	case kindProject:
-		cs = analysis.CompleteProject(s.snapshotFor(d, ds), d.Project(), off)
+		cs, incomplete = analysis.CompleteProjectList(s.snapshotFor(d, ds), d.Project(), off)
 	case kindPython:
 		cs = s.ehrqlQuery(d, ds).Complete(off)
 	case kindCodelists:
@@ -38,7 +39,7 @@ func (s *Server) Completion(ctx context.Context, p *protocol.CompletionParams) (
 	for _, c := range cs {
 		items = append(items, toCompletionItem(l, c, caps))
 	}
-	return &protocol.CompletionList{Items: items}, nil
+	return &protocol.CompletionList{Items: items, IsIncomplete: incomplete}, nil
 }
 
 func (s *Server) clientCaps() clientCaps {
