@@ -102,6 +102,19 @@ func (g *diagnoser) touchStudy(root string) {
 	g.signal()
 }
 
+// touchProjects marks the open project.yaml of a study for checking (its outputs on disk
+// were checked again).
+func (g *diagnoser) touchProjects(root string) {
+	g.mu.Lock()
+	for _, d := range g.s.docs.snapshot() {
+		if d.root == root && d.kind == kindProject {
+			g.dirty[d.uri] = true
+		}
+	}
+	g.mu.Unlock()
+	g.signal()
+}
+
 // close clears a document's diagnostics.
 func (g *diagnoser) close(u string) {
 	g.mu.Lock()
@@ -206,10 +219,13 @@ func (g *diagnoser) lastFor(d *document) ([]analysis.Diagnostic, bool) {
 }
 
 // projectDiagnostics runs the project.yaml checker over a buffer, and adds the failures of
-// the last run of its actions.
+// the last run of its actions and the disclosure-control findings of its outputs on disk
+// (as last checked in the background; see outputs.go).
 func (s *Server) projectDiagnostics(d *document, ds docSet) []analysis.Diagnostic {
 	diags := analysis.CheckParsedProject(s.snapshotFor(d, ds), d.Project())
-	if extra := s.runProblemsOf(d.root, d.Project()); len(extra) > 0 {
+	extra := s.runProblemsOf(d.root, d.Project())
+	extra = append(extra, s.outputProblemsOf(d.root, d.Project())...)
+	if len(extra) > 0 {
 		diags = append(append([]analysis.Diagnostic(nil), diags...), extra...)
 	}
 	return diags

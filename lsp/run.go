@@ -29,7 +29,9 @@ import (
 // When it finishes, the failures of each action are published as diagnostics of
 // project.yaml until the action runs again: an output pattern that matched nothing on that
 // output's path (RUN002), any other error or warning about its files (RUN003), and the
-// failure of the job itself (RUN001) on the action's id.
+// failure of the job itself (RUN001) on the action's id. The disclosure-control findings of
+// its outputs are not kept here: the run has the outputs on disk checked again, and they
+// show on the output patterns like those of files made by any other means (outputs.go).
 
 // Codes of the diagnostics of a run (listed with every other code in analysis.Codes).
 var (
@@ -93,6 +95,9 @@ func problemsOf(j *runner.JobResult) []runProblem {
 			sev = analysis.SeverityError
 		case runner.SeverityInfo:
 			continue
+		}
+		if f.Kind == runner.FindingLevel4 || f.Kind == runner.FindingDisclosure {
+			continue // shown from the outputs on disk, on the output's pattern (outputs.go)
 		}
 		msg := f.Message
 		if f.Kind == runner.FindingUnmatched {
@@ -293,4 +298,5 @@ func (s *Server) recordRun(root string, res *runner.Result) {
 	s.runs.mu.Unlock()
 	s.invalidateDisk(root)
 	s.diag.touchStudy(root)
+	s.refreshOutputs(root)
 }

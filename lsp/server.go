@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/opensafely-core/osls/analysis"
+	"github.com/opensafely-core/osls/analysis/outputs"
 	"github.com/opensafely-core/osls/opencodelists"
 )
 
@@ -82,11 +84,12 @@ type Server struct {
 	diskProjects map[string]*diskProject         // study folder -> project.yaml read from disk
 	caps         clientCaps
 
-	defs        defCache   // analyses of dataset definitions
-	runs        runState   // actions running, and the problems of their last runs
-	cancels     cancellers // progress tokens of cancellable commands
-	oclURL      string     // OpenCodelists server from the client's settings
-	oclFromInit bool       // oclURL came from initializationOptions (settings do not override it)
+	defs        defCache     // analyses of dataset definitions
+	runs        runState     // actions running, and the problems of their last runs
+	outs        outputChecks // disclosure-control checks of output files
+	cancels     cancellers   // progress tokens of cancellable commands
+	oclURL      string       // OpenCodelists server from the client's settings
+	oclFromInit bool         // oclURL came from initializationOptions (settings do not override it)
 
 	// panicOn makes the handler of a method panic (tests of the recovery).
 	panicOn string
@@ -140,6 +143,7 @@ func NewServer(opts Options) *Server {
 		exited:       make(chan struct{}),
 	}
 	s.diag = newDiagnoser(s)
+	s.outs.init()
 	return s
 }
 
@@ -150,6 +154,7 @@ func (s *Server) Run(ctx context.Context, stream jsonrpc2.Stream) error {
 	s.conn = jsonrpc2.NewConn(stream, jsonrpc2.WithCodec(codec{}))
 	s.client = protocol.ClientDispatcher(s.conn)
 	go s.diag.run(ctx)
+	go s.runOutputs(ctx)
 	s.conn.Go(ctx, s.handler())
 	select {
 	case <-s.exited:
@@ -404,6 +409,11 @@ func (s *Server) DidOpen(ctx context.Context, p *protocol.DidOpenTextDocumentPar
 		s.invalidateDisk(d.root) // another buffer of the study: files may have appeared
 	}
 	s.diag.touch(d)
+	if d.kind == kindProject {
+		s.refreshOutputs(d.root)
+	} else {
+		s.checkOutputDoc(d)
+	}
 	return nil
 }
 
@@ -421,6 +431,7 @@ func (s *Server) DidChange(ctx context.Context, p *protocol.DidChangeTextDocumen
 	d := &document{uri: old.uri, path: old.path, root: old.root, rel: old.rel, kind: old.kind, version: p.TextDocument.Version, text: text}
 	s.docs.put(d)
 	s.diag.touch(d)
+	s.checkOutputDoc(d)
 	return nil
 }
 
@@ -429,6 +440,7 @@ func (s *Server) DidSave(ctx context.Context, p *protocol.DidSaveTextDocumentPar
 	if d := s.docs.get(string(p.TextDocument.URI)); d != nil {
 		s.invalidateDisk(d.root)
 		s.diag.touchStudy(d.root)
+		s.refreshOutputs(d.root)
 	}
 	return nil
 }
@@ -437,16 +449,22 @@ func (s *Server) DidSave(ctx context.Context, p *protocol.DidSaveTextDocumentPar
 func (s *Server) DidClose(ctx context.Context, p *protocol.DidCloseTextDocumentParams) error {
 	u := string(p.TextDocument.URI)
 	d := s.docs.get(u)
-	s.docs.remove(u)
-	s.diag.close(u)
+	s.closeOutputDoc(u, func() {
+		s.docs.remove(u)
+		s.diag.close(u)
+	})
 	if d != nil {
 		s.diag.touchStudy(d.root)
+		if slices.Contains(outputs.ConfigFileNames, d.rel) {
+			s.refreshOutputs(d.root) // the settings on disk apply again
+		}
 	}
 	return nil
 }
 
 // DidChangeWatchedFiles implements protocol.Server: files of a study appeared, changed or
-// disappeared, so its cached listing is dropped and its open project files checked again.
+// disappeared, so its cached listing is dropped, its open project files checked again and its
+// outputs re-checked for disclosure control (only the files that changed are read).
 func (s *Server) DidChangeWatchedFiles(ctx context.Context, p *protocol.DidChangeWatchedFilesParams) error {
 	studies := map[string]bool{}
 	for _, ch := range p.Changes {
@@ -464,6 +482,7 @@ func (s *Server) DidChangeWatchedFiles(ctx context.Context, p *protocol.DidChang
 	for root := range studies {
 		s.invalidateDisk(root)
 		s.diag.touchStudy(root)
+		s.refreshOutputs(root)
 	}
 	return nil
 }

@@ -251,6 +251,7 @@ func runJob(ctx context.Context, st *Study, s *Step, o Options, jr *JobResult, s
 		fail(StatusCancelled, "Cancelled: outputs discarded")
 		return
 	}
+	jr.Findings = append(jr.Findings, st.checkOutputs(a, ws.dir, c.outputs)...)
 	// Mark the action as not done while its outputs move, so an interruption is noticed.
 	rec.Outputs = c.outputs
 	rec.Status = StatusRunning
@@ -265,7 +266,7 @@ func runJob(ctx context.Context, st *Study, s *Step, o Options, jr *JobResult, s
 	}
 	jr.Findings = append(jr.Findings, removeStale(st.Dir, prev, c.outputs, log)...)
 	jr.Status, jr.Message = StatusSucceeded, "Completed successfully"
-	if n := countKind(c.findings, FindingLevel4); n > 0 {
+	if n := countKind(jr.Findings, FindingLevel4); n > 0 {
 		jr.Message = fmt.Sprintf("Completed successfully, but %d file(s) marked as moderately_sensitive would be excluded from level 4. See the job log for details.", n)
 	}
 }
@@ -374,8 +375,20 @@ func writeTrailer(w io.Writer, r *Record) {
 			fmt.Fprintf(w, "  %s  - %s\n", f.Path, f.Message)
 		}
 	}
+	var sdc []Finding
 	for _, f := range r.Findings {
-		if f.Kind != FindingLevel4 {
+		if f.Kind == FindingDisclosure {
+			sdc = append(sdc, f)
+		}
+	}
+	if len(sdc) > 0 {
+		fmt.Fprintln(w, "Disclosure-control findings in moderately_sensitive outputs (osls outputs check):")
+		for _, f := range sdc {
+			fmt.Fprintf(w, "  %s\n", f.Summary())
+		}
+	}
+	for _, f := range r.Findings {
+		if f.Kind != FindingLevel4 && f.Kind != FindingDisclosure {
 			fmt.Fprintf(w, "%s: %s\n", f.Severity, f.Message)
 		}
 	}

@@ -1,7 +1,9 @@
 package runner
 
 import (
+	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -32,6 +34,9 @@ const (
 	FindingLevel4     FindingKind = "level4"            // a moderately_sensitive file fails a level 4 rule
 	FindingInputOnly  FindingKind = "input_only"        // a pattern matched only files copied in from needs
 	FindingStale      FindingKind = "stale_output"      // an output of the previous run, removed
+	// FindingDisclosure is a disclosure-control finding about a moderately_sensitive file
+	// (package outputs, as osls outputs check reports it), other than the level 4 rules.
+	FindingDisclosure FindingKind = "disclosure"
 )
 
 // Severity ranks findings.
@@ -53,6 +58,39 @@ type Finding struct {
 	Message  string      `json:"message"`
 	// Suggestions are the closest new files, for an unmatched pattern ("did you mean").
 	Suggestions []string `json:"suggestions,omitempty"`
+
+	// For findings of the output checks (FindingLevel4 and FindingDisclosure): the rule's
+	// code (SDC…), the 1-based data row (0 for the header or the whole file), the column's
+	// name, and the 1-based line and byte column in the file (0 for the whole file).
+	Code   string `json:"code,omitempty"`
+	Row    int    `json:"row,omitempty"`
+	Column string `json:"column,omitempty"`
+	Line   int    `json:"line,omitempty"`
+	Col    int    `json:"col,omitempty"`
+}
+
+// Position returns where a finding points: the path, with ":line:col" when it is about a
+// place in the file.
+func (f Finding) Position() string {
+	if f.Line <= 0 {
+		return f.Path
+	}
+	return fmt.Sprintf("%s:%d:%d", f.Path, f.Line, f.Col)
+}
+
+// Summary is a finding of the output checks on one line: position, code and message.
+func (f Finding) Summary() string {
+	where := f.Position()
+	if where == "" {
+		where = f.Pattern
+	}
+	var parts []string
+	for _, p := range []string{where, f.Code, f.Message} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // FileRecord describes one file a job consumed or produced.

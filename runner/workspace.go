@@ -201,7 +201,8 @@ type collected struct {
 
 // collect matches the files the job created or changed against the action's output
 // patterns, and reports patterns that matched nothing, files no pattern declares, files
-// written beside the workspace, links, and level 4 problems.
+// written beside the workspace and links. (The outputs themselves are checked by
+// Study.checkOutputs.)
 func collect(a *analysis.Action, ws *workspace) collected {
 	var c collected
 	after := listFiles(ws.dir, nil)
@@ -293,17 +294,10 @@ func collect(a *analysis.Action, ws *workspace) collected {
 	}
 	sort.Slice(c.outputs, func(i, j int) bool { return c.outputs[i].Path < c.outputs[j].Path })
 	for i, o := range c.outputs {
-		full := filepath.Join(ws.dir, filepath.FromSlash(o.Path))
 		fr, err := fileRecord(ws.dir, o.Path)
 		if err == nil {
 			fr.Level = o.Level
 			c.outputs[i] = fr
-		}
-		if o.Level == "moderately_sensitive" {
-			if f, err := os.Open(full); err == nil {
-				c.findings = append(c.findings, CheckLevel4(o.Path, f, fr.Size)...)
-				f.Close()
-			}
 		}
 	}
 	return c

@@ -29,8 +29,10 @@ are skipped unless their code, their inputs or their run line changed, or their 
 missing; osls says why each action runs or is skipped. -f re-runs every need.
 
 Each action runs in a fresh copy of the study that holds only the outputs of its needs. Its
-declared outputs are checked (and the level 4 rules applied to moderately_sensitive files)
-and copied back; its log goes to metadata/<action>.log and a record of the run to
+declared outputs are checked and copied back; moderately_sensitive files get the level 4
+rules and the disclosure-control checks of osls outputs check (settings from osls.yaml),
+listed after the run (at most 10 per action; the log has them all). Its log goes to
+metadata/<action>.log and a record of the run, findings included, to
 metadata/<action>.run.json.
 
 python:* actions run with python3, r:* with Rscript, jupyter:* with jupyter, ehrql:* with
@@ -166,11 +168,13 @@ func printSummary(out io.Writer, j *runner.JobResult) {
 			fmt.Fprintf(out, "     %s  - %s\n", o.Path, o.Level)
 		}
 	}
-	var l4, other []runner.Finding
+	var l4, sdc, other []runner.Finding
 	for _, f := range j.Findings {
 		switch {
 		case f.Kind == runner.FindingLevel4:
 			l4 = append(l4, f)
+		case f.Kind == runner.FindingDisclosure:
+			sdc = append(sdc, f)
 		case f.Kind != runner.FindingUnmatched:
 			other = append(other, f)
 		}
@@ -181,7 +185,20 @@ func printSummary(out io.Writer, j *runner.JobResult) {
 			fmt.Fprintf(out, "     %s  - %s\n", f.Path, f.Message)
 		}
 	}
+	if len(sdc) > 0 {
+		fmt.Fprintf(out, "   disclosure control (osls outputs check %s):\n", j.Action)
+		for i, f := range sdc {
+			if i == maxShownFindings && len(sdc) > maxShownFindings+1 {
+				fmt.Fprintf(out, "     and %d more (all in %s)\n", len(sdc)-i, j.LogPath)
+				break
+			}
+			fmt.Fprintf(out, "     %s\n", f.Summary())
+		}
+	}
 	for _, f := range other {
 		fmt.Fprintf(out, "   %s: %s\n", f.Severity, f.Message)
 	}
 }
+
+// maxShownFindings bounds the disclosure-control findings listed per action in the summary.
+const maxShownFindings = 10

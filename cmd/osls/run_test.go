@@ -138,6 +138,8 @@ func TestRunCLI(t *testing.T) {
 		"=> Running summarise [2/2]: ",
 		"summarised 2 rows",
 		"=> summarise\n   Completed successfully\n   log file: metadata/summarise.log\n   outputs:\n     output/summary.csv  - moderately_sensitive\n",
+		// The count of 2 is not redacted.
+		"   disclosure control (osls outputs check summarise):\n     output/summary.csv:2:1 SDC010 row 1, column \"n\": 2 is a count of 7 or fewer",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -232,5 +234,46 @@ func TestRunExamplePipeline(t *testing.T) {
 	}
 	if !strings.Contains(out, "output/summary.csv  - moderately_sensitive") || strings.Contains(out, "invalid moderately_sensitive") {
 		t.Errorf("%s", out)
+	}
+}
+
+// TestRunCLIDisclosureCap checks that the summary lists at most 10 disclosure-control
+// findings per action, and says how many more the log has.
+func TestRunCLIDisclosureCap(t *testing.T) {
+	needPython3(t)
+	dir := filepath.Join(t.TempDir(), "study")
+	os.MkdirAll(filepath.Join(dir, "analysis"), 0o755)
+	os.WriteFile(filepath.Join(dir, "project.yaml"), []byte(`version: "4.0"
+actions:
+  tabulate:
+    run: python:v2 python analysis/tabulate.py
+    outputs:
+      moderately_sensitive:
+        table: output/table.csv
+`), 0o644)
+	// Four count columns of small counts: five findings each, and a note of the rest.
+	os.WriteFile(filepath.Join(dir, "analysis", "tabulate.py"), []byte(`import os
+os.makedirs("output", exist_ok=True)
+with open("output/table.csv", "w") as f:
+    f.write("group,n_a,n_b,n_c,n_d\n")
+    for i in range(8):
+        f.write(f"g{i},{i % 7 + 1},{i % 7 + 1},{i % 7 + 1},{i % 7 + 1}\n")
+`), 0o644)
+	out, code := runBinary(t, nil, "run", "tabulate", "--project-dir", dir)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	i := strings.Index(out, "   disclosure control (osls outputs check tabulate):\n")
+	if i < 0 {
+		t.Fatalf("no disclosure findings listed:\n%s", out)
+	}
+	lines := strings.Split(strings.TrimRight(out[i:], "\n"), "\n")[1:]
+	if len(lines) != 11 || !strings.HasPrefix(lines[0], "     output/table.csv:2:") ||
+		!strings.HasPrefix(lines[10], "     and ") || !strings.HasSuffix(lines[10], "more (all in metadata/tabulate.log)") {
+		t.Errorf("summary:\n%s", strings.Join(lines, "\n"))
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "metadata", "tabulate.log"))
+	if n := strings.Count(string(log), "  output/table.csv:"); n <= 10 {
+		t.Errorf("the log lists %d findings:\n%s", n, log)
 	}
 }
