@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.lsp.dev/protocol"
+
+	"github.com/opensafely-core/osls/analysis"
 )
 
 // bigStudy is the real study with the largest project.yaml of the corpus (2,191 actions).
@@ -116,4 +118,50 @@ func TestReportLatency(t *testing.T) {
 		r := testing.Benchmark(bm.f)
 		fmt.Printf("%s: %v per op (%d ops)\n", bm.name, time.Duration(r.NsPerOp()), r.N)
 	}
+}
+
+// BenchmarkDiagnosticsAfterEditWithOutputs is BenchmarkDiagnosticsAfterEdit with a CSV on
+// disk, with disclosure-control findings, for every literal moderately_sensitive output of
+// the project (1,909 files): the findings are checked once in the background and only placed
+// on the text after each edit.
+func BenchmarkDiagnosticsAfterEditWithOutputs(b *testing.B) {
+	text := loadBig(b)
+	files := bigFiles(b)
+	outs := 0
+	for _, a := range mustProject(text).Actions {
+		for _, o := range a.Outputs {
+			if o.Level == "moderately_sensitive" && !strings.Contains(o.Path, "*") && strings.HasSuffix(o.Path, ".csv") {
+				files[o.Path] = "group,n\na,12\nb,3\n"
+				outs++
+			}
+		}
+	}
+	c := quietClient(b, files)
+	u := c.open("project.yaml", text)
+	c.waitDiagsWhere(u, "on the outputs", func(ds []protocol.Diagnostic) bool {
+		n := 0
+		for _, d := range ds {
+			if strings.HasPrefix(codeOf(d), "SDC") {
+				n++
+			}
+		}
+		return n >= outs
+	})
+	b.ResetTimer()
+	var v int32 = 1
+	for i := 0; i < b.N; i++ {
+		v++
+		c.notify("textDocument/didChange", map[string]any{
+			"textDocument": map[string]any{"uri": u, "version": v},
+			"contentChanges": []any{map[string]any{
+				"range": map[string]any{"start": map[string]any{"line": 0, "character": 14}, "end": map[string]any{"line": 0, "character": 14}},
+				"text":  " ",
+			}},
+		})
+		c.waitDiags(u, v)
+	}
+}
+
+func mustProject(text string) *analysis.Project {
+	return analysis.ParseProject(analysis.ProjectFile, []byte(text))
 }

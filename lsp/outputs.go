@@ -238,10 +238,10 @@ func (s *Server) checkStudyOutputs(root string) {
 	changed := st.report == nil || !sameFindings(st.report, rep)
 	st.files, st.report = next, rep
 	s.outs.mu.Unlock()
+	s.outs.checks.Add(1)
 	if changed {
 		s.diag.touchProjects(root)
 	}
-	s.outs.checks.Add(1)
 }
 
 // outputProblemsOf places the findings of a study's outputs, as last checked, on the
