@@ -171,6 +171,14 @@ func parseChunked(text []byte, lines *Lines) *Node {
 				src := text[ch.start:ch.end]
 				n := parseCache.get(src, ch.start)
 				if n == nil {
+					n = fastChunk(src, ch.start)
+					if n != nil {
+						parseCache.put(src, n, ch.start)
+						nodes[i] = n
+						continue
+					}
+				}
+				if n == nil {
 					root, perr := parseAt(src, NewLines(src), ch.start)
 					if perr != nil || root == nil || root.Kind != KindMapping || len(root.Pairs) != 1 {
 						mu.Lock()

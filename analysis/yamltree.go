@@ -301,23 +301,62 @@ func tokenStart(t *token.Token, lines *Lines) int {
 	return lines.OffsetChar(line, col)
 }
 
-// tokenRange finds the source span of a token by locating its raw text at its position.
+// tokenRange finds the source span of a token by locating its raw text at its position. The
+// library's column can be off by a few characters (after lines that end in spaces, for
+// example), so the raw text is looked for on the token's line, nearest the reported column.
 func tokenRange(t *token.Token, text []byte, lines *Lines) Range {
+	return tokenRangeAfter(t, text, lines, 0)
+}
+
+// tokenRangeAfter is tokenRange for a token known to start at or after floor (a value after
+// its key).
+func tokenRangeAfter(t *token.Token, text []byte, lines *Lines, floor int) Range {
 	start := tokenStart(t, lines)
 	raw := strings.TrimSpace(t.Origin)
 	if raw == "" {
 		raw = t.Value
 	}
-	if raw != "" && start+len(raw) <= len(text) && string(text[start:start+len(raw)]) == raw {
-		return Range{start, start + len(raw)}
+	first, multi := raw, false
+	if i := strings.IndexByte(raw, '\n'); i >= 0 {
+		first, multi = strings.TrimSpace(raw[:i]), true
 	}
-	// Fall back to the first line of the raw text, then to the token's value.
-	first := raw
-	if i := strings.IndexByte(first, '\n'); i >= 0 {
-		first = strings.TrimSpace(first[:i])
+	if first != "" && !multi {
+		if s, ok := nearestOnLine(text, lines, start, first, floor); ok {
+			return Range{s, s + len(first)}
+		}
 	}
-	if first != "" && start+len(first) <= len(text) && string(text[start:start+len(first)]) == first {
-		return Range{start, start + len(first)}
+	if first != "" && multi {
+		// The library may place a value that spans lines on one of its later lines: try the
+		// reported line, then the few before it, and follow the raw lines through the source.
+		line := lines.Line(start)
+		for l := line; l >= 0 && l >= line-64; l-- {
+			at := start
+			if l != line {
+				at = lines.Start(l)
+			}
+			s, ok := nearestOnLine(text, lines, at, first, floor)
+			if !ok {
+				continue
+			}
+			pos := s + len(first)
+			limit := min(len(text), s+2*len(raw)+64)
+			matched := true
+			for _, ln := range strings.Split(raw, "\n")[1:] {
+				ln = strings.TrimSpace(ln)
+				if ln == "" {
+					continue
+				}
+				k := bytes.Index(text[pos:limit], []byte(ln))
+				if k < 0 {
+					matched = false
+					break
+				}
+				pos += k + len(ln)
+			}
+			if matched {
+				return Range{s, pos}
+			}
+		}
 	}
 	end := start
 	for end < len(text) && text[end] != '\n' && text[end] != '\r' && text[end] != ' ' && text[end] != ',' && text[end] != ']' && text[end] != '}' {
@@ -326,11 +365,39 @@ func tokenRange(t *token.Token, text []byte, lines *Lines) Range {
 	return Range{start, end}
 }
 
+// nearestOnLine finds s on the line holding off, at the occurrence nearest off and not
+// before floor.
+func nearestOnLine(text []byte, lines *Lines, off int, s string, floor int) (int, bool) {
+	l := lines.Line(off)
+	ls, le := lines.Start(l), lines.End(l)
+	if off >= floor && off+len(s) <= len(text) && string(text[off:off+len(s)]) == s {
+		return off, true
+	}
+	best, found := 0, false
+	for i := max(ls, floor); i+len(s) <= len(text) && i <= le; i++ {
+		if string(text[i:i+len(s)]) != s {
+			continue
+		}
+		if !found || abs(i-off) < abs(best-off) {
+			best, found = i, true
+		}
+	}
+	return best, found
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
 type converter struct {
 	text  []byte
 	lines *Lines
 	err   *YAMLError
 	depth int
+	floor int // values of a pair start after its key
 }
 
 const maxDepth = 200
@@ -465,7 +532,7 @@ func (c *converter) scalar(t *token.Token, tag, value string) *Node {
 		case token.DoubleQuoteType:
 			out.Style = StyleDouble
 		}
-		out.Range = tokenRange(t, c.text, c.lines)
+		out.Range = tokenRangeAfter(t, c.text, c.lines, c.floor)
 	}
 	return out
 }
@@ -481,9 +548,12 @@ func (c *converter) pair(mv *ast.MappingValueNode) *Pair {
 	if mv.Value == nil {
 		val = &Node{Kind: KindNull}
 	} else {
+		saved := c.floor
+		c.floor = key.Range.End
 		val = c.convert(mv.Value)
+		c.floor = saved
 	}
-	if val.Kind == KindNull && (val.Range.Empty() || val.Range.Start < key.Range.End) {
+	if val.Kind == KindNull && (val.Range.Empty() || val.Range.Start < key.Range.End || !isNullLiteral(c.text[val.Range.Start:val.Range.End])) {
 		// An implicit null (`key:` with nothing after it): place it just after the colon.
 		at := key.Range.End
 		if mv.Start != nil {
@@ -531,4 +601,14 @@ func shiftInPlace(n *Node, delta int) {
 	for _, it := range n.Items {
 		shiftInPlace(it, delta)
 	}
+}
+
+// isNullLiteral reports whether text is written-out YAML null (as opposed to nothing, which
+// the library sometimes gives the range of a following comment).
+func isNullLiteral(text []byte) bool {
+	switch string(text) {
+	case "null", "Null", "NULL", "~":
+		return true
+	}
+	return false
 }
