@@ -228,6 +228,36 @@ func (in *interp) helperMethod(fr *frame, c *callCtx, f *frameV, h schema.EhrQLM
 		}
 	}
 	switch h.Name {
+	case "cause_of_death_is_in":
+		// Any of the underlying cause and the 15 listed causes is in the codelist.
+		v, n, ok := c.arg(0, "codelist")
+		if !ok {
+			return unknown
+		}
+		var acc qm.Series
+		for _, col := range f.table.Columns {
+			if col.Name != "underlying_cause_of_death" && !strings.HasPrefix(col.Name, "cause_of_death_") {
+				continue
+			}
+			t := qmType(col.Type)
+			items, ok := in.checkContainer(fr, v, n, t)
+			if !ok {
+				return unknown
+			}
+			var set qm.Series = qm.NewOpaque(qm.TBool, f.f.Dim())
+			if items != nil || isKnownEmpty(v) {
+				set = qm.NewFunction(qm.FnIn, qm.TBool, qm.NewColumn(f.f, col.Name, t), qm.NewValue(items, t))
+			}
+			if acc == nil {
+				acc = set
+			} else {
+				acc = qm.NewFunction(qm.FnOr, qm.TBool, acc, set)
+			}
+		}
+		if acc == nil {
+			return unknown
+		}
+		return &seriesV{s: acc}
 	case "age_on":
 		if len(dates) == 1 {
 			dob := qm.NewColumn(f.f, "date_of_birth", qm.TDate)
@@ -244,7 +274,7 @@ func (in *interp) helperMethod(fr *frame, c *callCtx, f *frameV, h schema.EhrQLM
 	case "frame":
 		return &frameV{f: qm.NewFilter(f.f, qm.NewFunction(qm.FnOp("Helper:"+h.Name), qm.TBool, dates...)), table: f.table, class: f.class}
 	case "patient-frame":
-		return &frameV{f: qm.NewPick(qm.NewSort(f.f, qm.NewValue("?", qm.TUnknown)), true), table: f.table, class: "PatientFrame", picked: true}
+		return &frameV{f: qm.NewPick(qm.NewSort(f.f, qm.NewOpaque(qm.TUnknown, qm.Event)), true), table: f.table, class: "PatientFrame", picked: true}
 	}
 	if t.Kind == qm.Unknown {
 		return unknown
@@ -431,7 +461,7 @@ func (in *interp) seriesMethod(fr *frame, c *callCtx, sv *seriesV, name string) 
 		}
 		items, known := iterate(v)
 		if !known {
-			return &seriesV{s: qm.NewFunction(qm.FnStringContains, qm.TBool, s, qm.NewValue("?", qm.TStr))}
+			return &seriesV{s: qm.NewOpaque(qm.TBool, s.Dim())}
 		}
 		var acc qm.Series
 		for _, it := range items {
@@ -511,7 +541,7 @@ func (in *interp) containerSeries(fr *frame, v val, n python.Node, s qm.Series) 
 		in.report(fr, CodeEQArgument, n, "Invalid type: %s. Note `is_in()` usually expects a list of values rather than a single value", typeName(v))
 		return nil
 	case unknownV:
-		return qm.NewValue("?", qm.TUnknown)
+		return qm.NewOpaque(qm.TUnknown, qm.Patient)
 	}
 	items, ok := in.checkContainer(fr, v, n, t)
 	if !ok {
@@ -603,7 +633,32 @@ func (in *interp) mapValues(fr *frame, c *callCtx, s qm.Series, v val, n python.
 		if _, ok := in.checkCodelist(fr, x, n, t); !ok {
 			return unknown
 		}
-		return &seriesV{s: qm.NewFunction(qm.FnOp("MapValues"), qm.TStr, s)}
+		if !x.known {
+			return &seriesV{s: qm.NewOpaque(qm.TStr, s.Dim())}
+		}
+		// One branch per category, in the order categories first appear: the code is in
+		// that category's codes.
+		var cats []string
+		byCat := map[string][]any{}
+		for _, code := range x.codes {
+			cat := x.cats[code]
+			if _, seen := byCat[cat]; !seen {
+				cats = append(cats, cat)
+			}
+			byCat[cat] = append(byCat[cat], code)
+		}
+		var branches []qm.Branch
+		for _, cat := range cats {
+			branches = append(branches, qm.Branch{Cond: qm.NewFunction(qm.FnIn, qm.TBool, s, qm.NewValue(byCat[cat], t)), Value: qm.NewValue(cat, qm.TStr)})
+		}
+		var def qm.Series
+		if d, ok := c.kw["default"]; ok && !isNone(d) {
+			def = in.castTo(fr, d, c.kwN["default"].Value, qm.TStr)
+		}
+		if len(branches) == 0 {
+			return &seriesV{s: qm.NewOpaque(qm.TStr, s.Dim())}
+		}
+		return &seriesV{s: qm.NewCase(branches, def, qm.TStr)}
 	default:
 		return unknown
 	}
@@ -757,4 +812,10 @@ func dateError(s string) string {
 
 func isoDateShape(s string) bool {
 	return len(s) == 10 && s[4] == '-' && s[7] == '-'
+}
+
+// isKnownEmpty reports whether v is a container known to hold nothing.
+func isKnownEmpty(v val) bool {
+	items, ok := iterate(v)
+	return ok && len(items) == 0
 }

@@ -261,6 +261,13 @@ func (p *Program) frame(f qm.Frame) int {
 	if id, ok := p.byKey[key]; ok {
 		return id
 	}
+	if o, ok := f.(*qm.OpaqueFrame); ok {
+		// A frame the analyser could only follow to its table (values from branches it could
+		// not decide): evaluate it as the whole table.
+		id := p.frame(qm.NewSelectTable(o.T))
+		p.byKey[key] = id
+		return id
+	}
 	n := &node{event: f.Dim() == qm.Event}
 	switch x := f.(type) {
 	case *qm.SelectTable, *qm.InlineTable:
@@ -343,6 +350,9 @@ func (p *Program) series(s qm.Series) int {
 			n.kind = nValue
 			n.val = FromLiteral(x.V, x.T)
 		}
+	case *qm.Opaque:
+		// A series the analyser could not know: NULL.
+		n.kind = nValue
 	case *qm.Param:
 		n.kind = nParam
 		n.param = x.Name
