@@ -83,7 +83,7 @@ func (in *interp) builtin(name string) (val, bool) {
 		return typeV{name: "float", t: qm.TFloat}, true
 	case "bool":
 		return typeV{name: "bool", t: qm.TBool}, true
-	case "list", "tuple", "set", "frozenset", "sorted", "reversed", "dict_", "":
+	case "list", "tuple", "set", "frozenset", "sorted", "reversed":
 		return bi(name, func(in *interp, c *callCtx) val {
 			if len(c.args) == 0 {
 				if name == "set" || name == "frozenset" {
@@ -193,9 +193,6 @@ func (in *interp) builtin(name string) (val, bool) {
 			return out
 		}), true
 	case "print", "exec", "eval", "open", "input", "iter", "next", "map", "filter", "type", "repr", "hash", "id", "vars", "locals", "globals", "round", "sum", "min", "max", "any", "all", "format", "callable", "super", "object", "property", "staticmethod", "classmethod":
-		if name == "abs" {
-			break
-		}
 		return returnsUnknown(name), true
 	case "abs":
 		return bi(name, func(in *interp, c *callCtx) val {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/opensafely-core/osls/analysis/python"
@@ -890,10 +889,4 @@ func (in *interp) expectSeries(fr *frame, v val, r Range, what string) (qm.Serie
 		in.reportSev(fr, CodeEQNotASeries, CodeEQNotASeries.Severity, r, "%s: Expecting an ehrQL series, got type '%s'", what, typeName(v))
 	}
 	return nil, false
-}
-
-// sortStrings is used for stable candidate lists.
-func sortStrings(xs []string) []string {
-	sort.Strings(xs)
-	return xs
 }
