@@ -64,7 +64,9 @@ func (in *interp) evalCall(fr *frame, e *python.Call) val {
 		}
 		return unknown
 	}
-	return in.call(fr, e, fn, args, argN, kw, kwN)
+	v := in.call(fr, e, fn, args, argN, kw, kwN)
+	in.noteValueType(fr, e, v)
+	return v
 }
 
 // call applies fn to evaluated arguments.

@@ -712,6 +712,14 @@ func (in *interp) noteValueType(fr *frame, n python.Node, v val) {
 		in.noteType(fr, n, frameDescription(x), "")
 	case *codelistV:
 		in.noteType(fr, n, codelistDescription(x), "")
+	case *datasetV, *measuresV, *dateDiffV, *whenV, *whenThenV:
+		in.noteType(fr, n, typeName(x), "")
+	case *durationV:
+		if k, ok := x.n.(pyInt); ok {
+			in.noteType(fr, n, fmt.Sprintf("%s(%d)", x.unit, k), "")
+		} else {
+			in.noteType(fr, n, x.unit, "")
+		}
 	}
 }
 
