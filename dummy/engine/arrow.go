@@ -16,13 +16,16 @@ import (
 // arrowBatch is the number of rows per record batch, as ehrQL writes them.
 const arrowBatch = 64000
 
-// arrowWriter writes an Arrow IPC file with zstd-compressed record batches: patient_id
-// int64, bool, int64, float64, utf8 (strings and codes) and date32 columns.
+// arrowWriter writes an Arrow IPC file with zstd-compressed record batches, with the
+// types ehrQL gives each column (see arrowField in arrowtypes.go): patient_id int64; bool,
+// float64, utf8 (strings and codes) and date32 columns; ints in the smallest type their
+// known range fits (int64 when it is unknown); categorical columns as dictionaries of their
+// categories, in order, with the smallest signed index type.
 type arrowWriter struct {
 	out    io.WriteCloser
 	mem    memory.Allocator
 	schema *arrow.Schema
-	b      *array.RecordBuilder
+	cols   []*arrowCol // patient_id (unless omitted), then the output columns
 	w      *ipc.FileWriter
 	n      int
 	noID   bool
@@ -35,28 +38,17 @@ func newArrowWriter(out io.WriteCloser) Writer {
 	return &arrowWriter{out: out, mem: memory.NewGoAllocator()}
 }
 
-func arrowType(t qm.Type) arrow.DataType {
-	switch t.Kind {
-	case qm.Bool:
-		return arrow.FixedWidthTypes.Boolean
-	case qm.Int:
-		return arrow.PrimitiveTypes.Int64
-	case qm.Float:
-		return arrow.PrimitiveTypes.Float64
-	case qm.DateKind:
-		return arrow.FixedWidthTypes.Date32
-	}
-	return arrow.BinaryTypes.String
-}
-
 // Header implements Writer.
 func (a *arrowWriter) Header(cols []OutColumn) error {
 	var fields []arrow.Field
 	if !a.noID {
 		fields = append(fields, arrow.Field{Name: "patient_id", Type: arrow.PrimitiveTypes.Int64})
+		a.cols = append(a.cols, newArrowCol(a.mem, arrow.PrimitiveTypes.Int64, nil, nil))
 	}
 	for _, c := range cols {
-		fields = append(fields, arrow.Field{Name: c.Name, Type: arrowType(c.Type), Nullable: true})
+		f, dict, cats := arrowField(c, a.mem)
+		fields = append(fields, f)
+		a.cols = append(a.cols, newArrowCol(a.mem, f.Type, dict, cats))
 	}
 	a.schema = arrow.NewSchema(fields, nil)
 	w, err := ipc.NewFileWriter(a.out, ipc.WithSchema(a.schema), ipc.WithZstd(), ipc.WithAllocator(a.mem))
@@ -64,7 +56,6 @@ func (a *arrowWriter) Header(cols []OutColumn) error {
 		return err
 	}
 	a.w = w
-	a.b = array.NewRecordBuilder(a.mem, a.schema)
 	return nil
 }
 
@@ -72,30 +63,12 @@ func (a *arrowWriter) Header(cols []OutColumn) error {
 func (a *arrowWriter) Row(id int64, vals []Val) error {
 	off := 0
 	if !a.noID {
-		a.b.Field(0).(*array.Int64Builder).Append(id)
+		_ = a.cols[0].append(Int(id))
 		off = 1
 	}
 	for i, v := range vals {
-		fb := a.b.Field(i + off)
-		if v.K == KNull {
-			fb.AppendNull()
-			continue
-		}
-		switch x := fb.(type) {
-		case *array.BooleanBuilder:
-			x.Append(v.I != 0)
-		case *array.Int64Builder:
-			x.Append(v.I)
-		case *array.Float64Builder:
-			if v.K == KInt {
-				x.Append(float64(v.I))
-			} else {
-				x.Append(v.F)
-			}
-		case *array.Date32Builder:
-			x.Append(arrow.Date32(v.I))
-		case *array.StringBuilder:
-			x.Append(v.Text())
+		if err := a.cols[i+off].append(v); err != nil {
+			return fmt.Errorf("column %s: %w", a.schema.Field(i+off).Name, err)
 		}
 	}
 	a.n++
@@ -109,7 +82,14 @@ func (a *arrowWriter) flush() error {
 	if a.n == 0 {
 		return nil
 	}
-	rec := a.b.NewRecordBatch()
+	arrs := make([]arrow.Array, len(a.cols))
+	for i, c := range a.cols {
+		arrs[i] = c.finish()
+	}
+	rec := array.NewRecordBatch(a.schema, arrs, int64(a.n))
+	for _, x := range arrs {
+		x.Release()
+	}
 	defer rec.Release()
 	a.n = 0
 	return a.w.Write(rec)
@@ -123,7 +103,9 @@ func (a *arrowWriter) Close() error {
 		if e := a.w.Close(); err == nil {
 			err = e
 		}
-		a.b.Release()
+		for _, c := range a.cols {
+			c.release()
+		}
 	}
 	if e := a.out.Close(); err == nil {
 		err = e
