@@ -72,11 +72,11 @@ func RunStudy(ctx context.Context, st *Study, o Options) (*Result, error) {
 			}
 		}
 		switch {
+		case ctx.Err() != nil: // before the needs: a need cancelled did not fail
+			jr.Status, jr.Message = StatusCancelled, "Not started: the run was cancelled"
+			failed[s.ID] = true
 		case len(bad) > 0:
 			jr.Status, jr.Message = StatusDependencyFailed, "Not starting as dependency failed: "+strings.Join(bad, ", ")
-			failed[s.ID] = true
-		case ctx.Err() != nil:
-			jr.Status, jr.Message = StatusCancelled, "Not started: the run was cancelled"
 			failed[s.ID] = true
 		case stopped:
 			jr.Status, jr.Message = StatusNotStarted, "Not started: an earlier action failed (use --continue-on-error to keep going)"

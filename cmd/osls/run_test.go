@@ -215,28 +215,6 @@ func TestRunCLIDocker(t *testing.T) {
 	}
 }
 
-// TestRunExamplePipeline runs the bundled example study end to end: the ehrQL action, then
-// the Python script that summarises its output. It needs osls's ehrQL engine, and skips
-// (saying so) while the binary reports that the engine is not available yet.
-func TestRunExamplePipeline(t *testing.T) {
-	needPython3(t)
-	dir := copyTree(t, filepath.Join("..", "..", "examples"))
-	out, code := runBinary(t, nil, "run", "run_all", "--project-dir", dir)
-	if strings.Contains(out, "the ehrQL engine is not available yet") {
-		t.Skip("the ehrQL engine is not registered with runner yet (runner.SetEhrQLEngine); this test runs the example pipeline once it is")
-	}
-	if code != 0 {
-		t.Fatalf("exit %d\n%s", code, out)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "output", "summary.csv"))
-	if err != nil || !strings.HasPrefix(string(b), "sex,patients_with_asthma") {
-		t.Errorf("summary.csv: %q %v", b, err)
-	}
-	if !strings.Contains(out, "output/summary.csv  - moderately_sensitive") || strings.Contains(out, "invalid moderately_sensitive") {
-		t.Errorf("%s", out)
-	}
-}
-
 // TestRunCLIDisclosureCap checks that the summary lists at most 10 disclosure-control
 // findings per action, and says how many more the log has.
 func TestRunCLIDisclosureCap(t *testing.T) {

@@ -96,19 +96,27 @@ local function show_run_log()
   vim.cmd("wincmd p")
 end
 
---- Handler of osls/runLog: one line of a running action's log.
+--- Handler of osls/runLog: one line of a running action's log. (Lines written before an
+--- action starts, such as a workspace that could not be prepared, come with no action.)
 function M.on_run_log(_, params)
   if not params then
     return
   end
   local buf = M.run_log_buffer()
-  local line = string.format("[%s] %s", params.action or "?", params.text or "")
+  local action = params.action
+  if action == nil or action == "" then
+    action = "osls"
+  end
+  local lines = {}
+  for _, text in ipairs(vim.split(params.text or "", "\n", { plain = true })) do
+    table.insert(lines, string.format("[%s] %s", action, text))
+  end
   local n = vim.api.nvim_buf_line_count(buf)
   local first = vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1]
   if n == 1 and first == "" then
-    vim.api.nvim_buf_set_lines(buf, 0, 1, false, { line })
+    vim.api.nvim_buf_set_lines(buf, 0, 1, false, lines)
   else
-    vim.api.nvim_buf_set_lines(buf, n, n, false, { line })
+    vim.api.nvim_buf_set_lines(buf, n, n, false, lines)
   end
   for _, w in ipairs(vim.api.nvim_list_wins()) do
     if vim.api.nvim_win_get_buf(w) == buf then
@@ -211,6 +219,9 @@ local function run_command(command, args)
     if err then
       vim.notify("osls: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
     elseif result and result.message then
+      -- End the run log with the outcome of each action, so that one that printed nothing
+      -- shows there too.
+      M.on_run_log(nil, { action = "osls", text = (result.ran == false and "" or "finished: ") .. result.message })
       local level = vim.log.levels.INFO
       if result.ran == false or result.ok == false then
         level = vim.log.levels.WARN
