@@ -172,9 +172,25 @@ func (w *runLog) send(line string) {
 	if w.s.client == nil {
 		return
 	}
+	action := w.action
+	if action == "" {
+		action = "osls" // lines from before any action starts (preparing the run)
+	}
 	ctx := context.Background()
-	_ = w.s.conn.Notify(ctx, MethodRunLog, map[string]any{"uri": w.uri, "action": w.action, "text": line})
-	_ = w.s.client.LogMessage(ctx, &protocol.LogMessageParams{Type: protocol.MessageTypeLog, Message: "[" + w.action + "] " + line})
+	_ = w.s.conn.Notify(ctx, MethodRunLog, map[string]any{"uri": w.uri, "action": action, "text": line})
+	_ = w.s.client.LogMessage(ctx, &protocol.LogMessageParams{Type: protocol.MessageTypeLog, Message: "[" + action + "] " + line})
+}
+
+// status sends a one-line status of an action to the log, so that every client's log shows
+// each action's outcome even when the action printed nothing.
+func (w *runLog) status(action, line string) {
+	w.mu.Lock()
+	w.flushLocked(true)
+	saved := w.action
+	w.action = action
+	w.send(line)
+	w.action = saved
+	w.mu.Unlock()
 }
 
 // runAction runs an action with the built-in runner.
@@ -230,6 +246,7 @@ func (s *Server) runAction(ctx context.Context, p *protocol.ExecuteCommandParams
 			switch e.Kind {
 			case runner.EventSkipped:
 				overall.report(e.Action+": skipped ("+e.Reason+")", -1)
+				logw.status(e.Action, "skipped: "+e.Reason)
 			case runner.EventStarted:
 				logw.setAction(e.Action)
 				pr := started(e)
@@ -247,6 +264,7 @@ func (s *Server) runAction(ctx context.Context, p *protocol.ExecuteCommandParams
 					msg = string(e.Result.Status) + ": " + e.Result.Message
 				}
 				pr.end(msg)
+				logw.status(e.Action, "finished: "+msg)
 				if e.Total > 0 {
 					overall.report(e.Action+": "+msg, 100*e.Index/e.Total)
 				}
