@@ -214,13 +214,23 @@ func GenerateDataset(ctx context.Context, o Options) error {
 		}
 		src = ts
 	} else {
-		g, err := newGenerator(&o, p, def.Dataset.Population, def.Dataset.Dummy)
+		targets, err := o.expectations(def)
+		if err != nil {
+			abort()
+			return err
+		}
+		g, err := newGenerator(&o, p, def.Dataset.Population, def.Dataset.Dummy, targets...)
 		if err != nil {
 			abort()
 			return err
 		}
 		src = g
-		defer func() { o.logf("osls: generated %d patients (%d candidates tried)", g.Made(), g.Attempts) }()
+		defer func() {
+			o.logf("osls: generated %d patients (%d candidates tried)", g.Made(), g.Attempts)
+			for _, r := range g.TargetReport() {
+				o.logf("osls: warning: %s", r)
+			}
+		}()
 	}
 	if _, err := engine.Evaluate(ctx, p, src, w); err != nil {
 		abort()
@@ -229,7 +239,7 @@ func GenerateDataset(ctx context.Context, o Options) error {
 	return w.Close()
 }
 
-func newGenerator(o *Options, p *engine.Program, pop qm.Series, cfg qm.DummyConfig) (*generate.Generator, error) {
+func newGenerator(o *Options, p *engine.Program, pop qm.Series, cfg qm.DummyConfig, targets ...generate.Target) (*generate.Generator, error) {
 	size := o.PopulationSize
 	if size <= 0 {
 		size = cfg.PopulationSize
@@ -242,7 +252,7 @@ func newGenerator(o *Options, p *engine.Program, pop qm.Series, cfg qm.DummyConf
 	}
 	timeout := time.Duration(cfg.Timeout) * time.Second
 	return generate.New(p, generate.Options{
-		PopulationSize: size, Seed: o.Seed, Today: o.Today, Timeout: timeout, Version: o.Version, Population: pop,
+		PopulationSize: size, Seed: o.Seed, Today: o.Today, Timeout: timeout, Version: o.Version, Population: pop, Targets: targets,
 		Log: func(format string, args ...any) { o.logf("osls: "+format, args...) },
 	})
 }

@@ -35,7 +35,11 @@ func CreateDummyTables(ctx context.Context, o Options) error {
 		if p, err = compileDataset(def.Dataset); err != nil {
 			return err
 		}
-		gen, err := newGenerator(&o, p, def.Dataset.Population, def.Dataset.Dummy)
+		targets, err := o.expectations(def)
+		if err != nil {
+			return err
+		}
+		gen, err := newGenerator(&o, p, def.Dataset.Population, def.Dataset.Dummy, targets...)
 		if err != nil {
 			return err
 		}

@@ -33,7 +33,9 @@ type Options struct {
 	// Population is the condition generated patients must meet (the dataset's population,
 	// AND-ed with any additional_population_constraint); nil means the program's.
 	Population qm.Series
-	Log        func(format string, args ...any)
+	// Targets are the expected distributions of variables (see targets.go).
+	Targets []Target
+	Log     func(format string, args ...any)
 }
 
 // Generator produces dummy patients.
@@ -56,6 +58,14 @@ type Generator struct {
 	deaths   int // index of ons_deaths (patient-level), or -1
 	dob, dod int // column indices in patients
 	ivs      [][2]qm.Date
+	targets  []*target
+	inter    map[string]*cands // intersections of candidates, by column and plans
+	nplans   int
+	drawn    []int
+	// exclusive is set while the plans of expected distributions are built: a row asked
+	// for a picked value must be the only row of its frame, so that it is the one picked.
+	exclusive bool
+	nRandom   []int // per table, how many of the last patient's rows were not from templates
 }
 
 // SetIntervals makes the generator evaluate the population in a random one of these
@@ -105,6 +115,10 @@ func New(prog *engine.Program, opts Options) (*Generator, error) {
 	g.popID = prog.CompileSeries(pop)
 	g.collectLiterals(pop)
 	g.plan = buildPlan(pop)
+	g.inter = map[string]*cands{}
+	if err := g.prepareTargets(opts.Targets); err != nil {
+		return nil, err
+	}
 	return g, nil
 }
 
@@ -254,16 +268,39 @@ func (g *Generator) Next() (*engine.PatientRows, bool) {
 		}
 		id := g.nextID + 1
 		pp := g.patientPlan()
+		if len(g.targets) > 0 {
+			// Outcomes are drawn once per patient, and again only when many tries with
+			// them failed.
+			if tries == 0 || g.drawn == nil {
+				g.drawn = g.drawTargets(g.drawn)
+			}
+			parts := []*patientPlan{pp}
+			for k, t := range g.targets {
+				parts = append(parts, g.targetPlan(t, g.drawn[k]))
+			}
+			pp = g.merged(parts)
+		}
 		pr := g.patient(id, pp)
 		if pr == nil {
+			g.missTargets(tries, -1)
 			continue
+		}
+		for _, f := range pp.forbids {
+			g.forbid(pr, f)
 		}
 		g.ev.Reset(pr)
 		if len(g.ivs) > 0 {
 			g.ev.SetInterval(g.ivs[g.rng.IntN(len(g.ivs))])
 		}
 		if !g.ev.EvalSeries(g.popID).True() {
+			g.missTargets(tries, -1)
 			continue
+		}
+		if len(g.targets) > 0 {
+			if k, ok := g.checkTargets(g.drawn); !ok {
+				g.missTargets(tries, k)
+				continue
+			}
 		}
 		g.nextID = id
 		g.made++
@@ -324,8 +361,32 @@ func (n *planNode) choose(r *rand.Rand, atoms *[]qm.Series, key *strings.Builder
 
 // patientPlan is what one choice of OR branches asks of a patient.
 type patientPlan struct {
+	id        int
 	filters   map[[2]int]*cands // patient-level columns narrowed by single-column conditions
 	templates []*template
+	forbids   []*forbidden // frames that must have no rows
+}
+
+// newPlan starts an empty plan with its own id.
+func (g *Generator) newPlan() *patientPlan {
+	g.nplans++
+	return &patientPlan{id: g.nplans, filters: map[[2]int]*cands{}}
+}
+
+// missTargetsEvery is how many failed tries with the same outcomes lead to drawing them
+// again.
+const missTargetsEvery = 40
+
+// missTargets counts a failed try; after missTargetsEvery of them the outcomes are drawn
+// again, and the variable that failed last (k, or -1 when unknown) is charged with it.
+func (g *Generator) missTargets(tries, k int) {
+	if len(g.targets) == 0 || (tries+1)%missTargetsEvery != 0 {
+		return
+	}
+	if k >= 0 {
+		g.targets[k].redraws++
+	}
+	g.drawn = g.drawTargets(g.drawn)
 }
 
 // cands is a narrowed candidate list.
@@ -348,7 +409,7 @@ func (g *Generator) patientPlan() *patientPlan {
 	if pp, ok := g.plans[key.String()]; ok {
 		return pp
 	}
-	pp := &patientPlan{filters: map[[2]int]*cands{}}
+	pp := g.newPlan()
 	for _, a := range atoms {
 		g.planAtom(pp, a)
 	}
@@ -373,6 +434,9 @@ func intValue(s qm.Series) (int64, bool) {
 }
 
 func (g *Generator) planAtom(pp *patientPlan, a qm.Series) {
+	if g.planNegative(pp, a) {
+		return
+	}
 	switch x := a.(type) {
 	case *qm.Aggregate:
 		if x.Op == qm.AggExists && x.Frame != nil {
@@ -401,6 +465,9 @@ func (g *Generator) planAtom(pp *patientPlan, a qm.Series) {
 	// A condition on a picked row or an aggregate of one table: ask for a row meeting it.
 	if sub, frame, ok := g.substitutePicks(a); ok {
 		g.addTemplate(pp, frame, 1, []qm.Series{sub})
+		if g.exclusive {
+			g.addExclusive(pp, frame)
+		}
 		return
 	}
 	// A patient-level condition on one column of a patient-level table.
@@ -654,6 +721,9 @@ func pickIn(r *rand.Rand, vals []engine.Val, lo, hi int64, window bool) (engine.
 func (g *Generator) patient(id int64, pp *patientPlan) *engine.PatientRows {
 	r := g.rng
 	pr := &engine.PatientRows{ID: id, Tables: make([][]engine.Row, len(g.prog.Tables))}
+	if len(g.nRandom) != len(g.prog.Tables) {
+		g.nRandom = make([]int, len(g.prog.Tables))
+	}
 	// Birth and death first: they bound every other date.
 	lo := g.today - 110*365
 	var dob, dod engine.Val
@@ -718,6 +788,7 @@ func (g *Generator) patient(id int64, pp *patientPlan) *engine.PatientRows {
 			}
 			rows = append(rows, row)
 		}
+		g.nRandom[ti] = len(rows)
 		for _, t := range pp.templates {
 			if t.table != ti {
 				continue
