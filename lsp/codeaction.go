@@ -14,8 +14,9 @@ func (s *Server) CodeAction(ctx context.Context, p *protocol.CodeActionParams) (
 	if err != nil {
 		return nil, err
 	}
+	generate := s.generateActions(d, s.docsOf(ctx), p.Context.Only)
 	if d.kind == kindOther || !wantsQuickFix(p.Context.Only) {
-		return []protocol.CommandOrCodeAction{}, nil
+		return append([]protocol.CommandOrCodeAction{}, generate...), nil
 	}
 	l := d.Lines()
 	want := byteRange(l, p.Range)
@@ -44,7 +45,7 @@ func (s *Server) CodeAction(ctx context.Context, p *protocol.CodeActionParams) (
 			})
 		}
 	}
-	return out, nil
+	return append(out, generate...), nil
 }
 
 func wantsQuickFix(only []protocol.CodeActionKind) bool {

@@ -18,6 +18,9 @@ func (s *Server) CodeLens(ctx context.Context, p *protocol.CodeLensParams) ([]pr
 	if err != nil {
 		return nil, err
 	}
+	if d.kind == kindPython {
+		return s.generateLenses(d, s.docsOf(ctx))
+	}
 	if d.kind != kindProject {
 		return []protocol.CodeLens{}, nil
 	}
@@ -59,6 +62,9 @@ func commandArgs(u, action string) ([]protocol.LSPAny, error) {
 func (s *Server) ExecuteCommand(ctx context.Context, p *protocol.ExecuteCommandParams) (protocol.LSPAny, error) {
 	if p.Command == CommandImportCodelist {
 		return s.importCodelist(ctx, p)
+	}
+	if p.Command == CommandGenerateDummyData {
+		return s.generateDummyData(ctx, p)
 	}
 	if p.Command != CommandRunAction && p.Command != CommandRunActionWithNeeds {
 		return nil, fmt.Errorf("unknown command %q", p.Command)

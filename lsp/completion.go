@@ -28,6 +28,8 @@ func (s *Server) Completion(ctx context.Context, p *protocol.CompletionParams) (
 		cs = s.ehrqlQuery(d, ds).Complete(off)
 	case kindCodelists:
 		cs = s.completeCodelistsTxt(ctx, d, off)
+	case kindDummySpec:
+		cs = s.completeDummySpec(d, ds, off)
 	default:
 		return protocol.CompletionItemSlice{}, nil
 	}

@@ -70,7 +70,7 @@ func (g *diagnoser) signal() {
 func (g *diagnoser) touch(d *document) {
 	g.mu.Lock()
 	switch d.kind {
-	case kindProject, kindCodelists:
+	case kindProject, kindCodelists, kindDummySpec:
 		g.dirty[d.uri] = true
 	case kindPython:
 		g.pyDirty[d.uri] = true
@@ -89,7 +89,7 @@ func (g *diagnoser) touchStudy(root string) {
 			continue
 		}
 		switch d.kind {
-		case kindProject, kindCodelists:
+		case kindProject, kindCodelists, kindDummySpec:
 			g.dirty[d.uri] = true
 		case kindPython:
 			if !g.pyDirty[d.uri] {
@@ -191,6 +191,8 @@ func (g *diagnoser) check(ctx context.Context, u string) {
 		diags = g.s.projectDiagnostics(d, ds)
 	case kindCodelists:
 		diags = g.s.codelistsDiagnostics(d, ds)
+	case kindDummySpec:
+		diags = g.s.dummySpecDiagnostics(d, ds)
 	case kindPython:
 		diags = g.s.pythonDiagnostics(d, ds)
 	default:
@@ -247,6 +249,8 @@ func (s *Server) diagnosticsOf(d *document, ds docSet) []analysis.Diagnostic {
 		return s.projectDiagnostics(d, ds)
 	case kindCodelists:
 		return s.codelistsDiagnostics(d, ds)
+	case kindDummySpec:
+		return s.dummySpecDiagnostics(d, ds)
 	case kindPython:
 		return s.pythonDiagnostics(d, ds)
 	}

@@ -82,6 +82,8 @@ func newDocument(rawURI string, version int32, text []byte, roots []string) *doc
 	}
 	if d.rel == analysis.CodelistsFile {
 		d.kind = kindCodelists
+	} else if isDummySpec(d.rel) {
+		d.kind = kindDummySpec
 	}
 	return d
 }

@@ -293,7 +293,7 @@ func (s *Server) Initialize(ctx context.Context, p *protocol.InitializeParams) (
 	}
 	var codeAction protocol.CodeActionProvider = protocol.Boolean(true)
 	if caps.codeActionLits {
-		codeAction = &protocol.CodeActionOptions{CodeActionKinds: []protocol.CodeActionKind{protocol.CodeActionKindQuickFix}}
+		codeAction = &protocol.CodeActionOptions{CodeActionKinds: []protocol.CodeActionKind{protocol.CodeActionKindQuickFix, protocol.CodeActionKindSource}}
 	}
 	res := &protocol.InitializeResult{
 		Capabilities: protocol.ServerCapabilities{
@@ -311,7 +311,7 @@ func (s *Server) Initialize(ctx context.Context, p *protocol.InitializeParams) (
 			DocumentSymbolProvider: protocol.Boolean(true),
 			CodeActionProvider:     codeAction,
 			CodeLensProvider:       &protocol.CodeLensOptions{},
-			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: []string{CommandRunAction, CommandRunActionWithNeeds, CommandImportCodelist}},
+			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: []string{CommandRunAction, CommandRunActionWithNeeds, CommandImportCodelist, CommandGenerateDummyData}},
 		},
 		ServerInfo: protocol.ServerInfo{Name: "osls", Version: protocol.NewOptional(s.opts.Version)},
 	}
