@@ -135,3 +135,21 @@ func TestDummySpecCompletion(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDummySpec feeds arbitrary text to the sidecar's checks and completion: no panics, and
+// diagnostics inside the text.
+func FuzzDummySpec(f *testing.F) {
+	f.Add("variables:\n  sex:\n    categories: {female: 1}\n", 10)
+	f.Add("variables:\n  age:\n    distribution: {kind: normal, mean: 1, sd: 2, min: 3}\n", 40)
+	f.Add("variables: [\n", 3)
+	vars := []DummyVarInfo{{Name: "sex", Categories: []string{"female", "male"}}, {Name: "age"}}
+	f.Fuzz(func(t *testing.T, text string, off int) {
+		_, diags := AnalyzeDummySpec("d.dummy.yaml", []byte(text), vars)
+		for _, d := range diags {
+			if d.Range.Start < 0 || d.Range.End > len(text) || d.Range.End < d.Range.Start {
+				t.Fatalf("range %+v outside %d bytes", d.Range, len(text))
+			}
+		}
+		DummySpecCompletions([]byte(text), off, vars)
+	})
+}
