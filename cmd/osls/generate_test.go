@@ -152,3 +152,11 @@ func TestGenerateDatasetGenerated(t *testing.T) {
 		}
 	}
 }
+
+// osls schema dummy-data prints the schema of the expected-distributions file.
+func TestSchemaDummyData(t *testing.T) {
+	out, code := runCLI(t, "schema", "dummy-data")
+	if code != 0 || !strings.Contains(out, `"true_proportion"`) || !strings.Contains(out, "dummy-data.json") {
+		t.Errorf("exit %d: %s", code, out)
+	}
+}
