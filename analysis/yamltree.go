@@ -262,6 +262,9 @@ func parseAt(text []byte, lines *Lines, base int) (root *Node, perr *YAMLError) 
 	if c.err != nil {
 		return nil, c.err
 	}
+	// The library's positions can drift on odd input (invalid UTF-8, tabs): keep every range
+	// inside the text.
+	clampTree(n, len(text))
 	if base != 0 {
 		shiftInPlace(n, base)
 	}
@@ -611,4 +614,17 @@ func isNullLiteral(text []byte) bool {
 		return true
 	}
 	return false
+}
+
+// clampTree keeps every range of a tree within [0, size].
+func clampTree(n *Node, size int) {
+	n.Range.Start = max(0, min(n.Range.Start, size))
+	n.Range.End = max(n.Range.Start, min(n.Range.End, size))
+	for _, p := range n.Pairs {
+		clampTree(p.Key, size)
+		clampTree(p.Value, size)
+	}
+	for _, it := range n.Items {
+		clampTree(it, size)
+	}
 }
