@@ -212,6 +212,10 @@ func GenerateDataset(ctx context.Context, o Options) error {
 			abort()
 			return err
 		}
+		defer ts.Close()
+		for _, n := range ts.Notes {
+			o.logf("osls: note: %s", n)
+		}
 		src = ts
 	} else {
 		targets, err := o.expectations(def)

@@ -94,6 +94,10 @@ func GenerateMeasures(ctx context.Context, o Options) error {
 		if err != nil {
 			return err
 		}
+		defer ts.Close()
+		for _, n := range ts.Notes {
+			o.logf("osls: note: %s", n)
+		}
 		src = ts
 	default:
 		g, err := newMeasuresGenerator(&o, mp, def.Measures)

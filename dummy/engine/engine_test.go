@@ -91,6 +91,7 @@ func runErr(t *testing.T, pop qm.Series, vs vars, tables map[string]string) (str
 	if err != nil {
 		return "", err
 	}
+	defer src.Close()
 	var buf bytes.Buffer
 	w := NewCSVWriter(&buf)
 	if _, err := Evaluate(context.Background(), p, src, w); err != nil {

@@ -135,6 +135,9 @@ func EvaluateMeasures(ctx context.Context, p *Program, src Source, disclosure bo
 		}
 		pr, ok := src.Next()
 		if !ok {
+			if err := sourceErr(src); err != nil {
+				return nil, nil, err
+			}
 			break
 		}
 		ev.Reset(pr)

@@ -10,6 +10,14 @@ type Source interface {
 	Next() (*PatientRows, bool)
 }
 
+// sourceErr is the error that ended a source early, for sources that can fail.
+func sourceErr(src Source) error {
+	if e, ok := src.(interface{ Err() error }); ok {
+		return e.Err()
+	}
+	return nil
+}
+
 // ErrPopulationTrueForNull is ehrQL's error for a population that would include patients
 // with no data at all.
 var ErrPopulationTrueForNull = errors.New("population definition must not evaluate as True for NULL inputs")
@@ -39,6 +47,9 @@ func Evaluate(ctx context.Context, p *Program, src Source, w Writer) (rows int, 
 		}
 		pr, ok := src.Next()
 		if !ok {
+			if err := sourceErr(src); err != nil {
+				return rows, err
+			}
 			break
 		}
 		ev.Reset(pr)

@@ -235,6 +235,36 @@ type Table struct {
 // required with patient_id, schema columns may be omitted (NULL), extra columns ignored,
 // categories checked. name is the path used in messages.
 func ReadTableCSV(r io.Reader, name string, ts *TableSchema) (*Table, error) {
+	rr, err := newCSVRows(r, name, ts)
+	if err != nil {
+		return nil, err
+	}
+	t := &Table{Schema: ts}
+	for {
+		id, row, ok, err := rr.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return t, nil
+		}
+		t.IDs = append(t.IDs, id)
+		t.Rows = append(t.Rows, row)
+	}
+}
+
+// csvRows reads a dummy table's CSV one row at a time, with ReadTableCSV's checks.
+type csvRows struct {
+	cr     *csv.Reader
+	name   string
+	ts     *TableSchema
+	header []string
+	pidCol int
+	colOf  []int
+	rowNum int
+}
+
+func newCSVRows(r io.Reader, name string, ts *TableSchema) (*csvRows, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
@@ -267,40 +297,42 @@ func ReadTableCSV(r io.Reader, name string, ts *TableSchema) (*Table, error) {
 	if pidCol < 0 {
 		return nil, validationErr("%s: missing column 'patient_id'", pyRepr(name))
 	}
-	t := &Table{Schema: ts}
-	for rowNum := 1; ; rowNum++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, validationErr("%s, row %d: %v", pyRepr(name), rowNum, err)
-		}
-		if len(rec) != len(header) {
-			return nil, validationErr("%s, row %d: expected %d values (one per header column) but found %d", pyRepr(name), rowNum, len(header), len(rec))
-		}
-		id, ok := ParseInt(rec[pidCol])
-		if !ok {
-			return nil, validationErr("%s, row %d: column 'patient_id': invalid literal for int() with base 10: %s", pyRepr(name), rowNum, pyRepr(rec[pidCol]))
-		}
-		row := make(Row, len(ts.Columns))
-		for j, c := range ts.Columns {
-			if colOf[j] < 0 {
-				continue
-			}
-			v, err := ParseCell(rec[colOf[j]], c.Type)
-			if err != nil {
-				return nil, validationErr("%s, row %d: column %s: %v", pyRepr(name), rowNum, pyRepr(c.Name), err)
-			}
-			if !inCategories(v, c) {
-				return nil, validationErr("%s, row %d: column %s: %s not in valid categories: %s", pyRepr(name), rowNum, pyRepr(c.Name), pyRepr(rec[colOf[j]]), categoriesText(c))
-			}
-			row[j] = v
-		}
-		t.IDs = append(t.IDs, id)
-		t.Rows = append(t.Rows, row)
+	return &csvRows{cr: cr, name: name, ts: ts, header: header, pidCol: pidCol, colOf: colOf}, nil
+}
+
+// next returns the next row; ok is false at the end of the file.
+func (c *csvRows) next() (id int64, row Row, ok bool, err error) {
+	rec, err := c.cr.Read()
+	if err == io.EOF {
+		return 0, nil, false, nil
 	}
-	return t, nil
+	c.rowNum++
+	name, rowNum := c.name, c.rowNum
+	if err != nil {
+		return 0, nil, false, validationErr("%s, row %d: %v", pyRepr(name), rowNum, err)
+	}
+	if len(rec) != len(c.header) {
+		return 0, nil, false, validationErr("%s, row %d: expected %d values (one per header column) but found %d", pyRepr(name), rowNum, len(c.header), len(rec))
+	}
+	id, good := ParseInt(rec[c.pidCol])
+	if !good {
+		return 0, nil, false, validationErr("%s, row %d: column 'patient_id': invalid literal for int() with base 10: %s", pyRepr(name), rowNum, pyRepr(rec[c.pidCol]))
+	}
+	row = make(Row, len(c.ts.Columns))
+	for j, col := range c.ts.Columns {
+		if c.colOf[j] < 0 {
+			continue
+		}
+		v, err := ParseCell(rec[c.colOf[j]], col.Type)
+		if err != nil {
+			return 0, nil, false, validationErr("%s, row %d: column %s: %v", pyRepr(name), rowNum, pyRepr(col.Name), err)
+		}
+		if !inCategories(v, col) {
+			return 0, nil, false, validationErr("%s, row %d: column %s: %s not in valid categories: %s", pyRepr(name), rowNum, pyRepr(col.Name), pyRepr(rec[c.colOf[j]]), categoriesText(col))
+		}
+		row[j] = v
+	}
+	return id, row, true, nil
 }
 
 // ReadTableFile reads one table file (.csv, .csv.gz or .arrow).
@@ -352,15 +384,110 @@ func dirFormat(dir string) (string, error) {
 	return "", validationErr("Found multiple file formats in %s: %s (use one)", dir, strings.Join(fs, ", "))
 }
 
-// TablesSource holds the dummy tables a program reads, grouped by patient.
+// TablesSource yields the dummy tables a program reads one patient at a time, in ascending
+// patient_id order. Tables sorted by patient_id (as ehrQL writes them) are streamed, so
+// memory grows with one patient's rows; a CSV table that is not sorted, and any Arrow
+// table, is loaded into memory and sorted (see Notes). Close releases the files.
 type TablesSource struct {
-	ids  []int64
-	rows map[int64]*PatientRows
-	pos  int
+	curs  []rowCursor
+	err   error
+	Notes []string
 }
 
-// LoadDummyTables reads every table the program uses from dir (ehrQL's --dummy-tables),
-// and the files behind table_from_file tables, relative to workDir.
+// rowCursor is one table's rows in patient_id order: head is the current row.
+type rowCursor interface {
+	head() (id int64, row Row, ok bool)
+	advance() error
+	close()
+}
+
+// sliceCursor walks a table held in memory, sorted by patient_id.
+type sliceCursor struct {
+	t *Table
+	i int
+}
+
+func (c *sliceCursor) head() (int64, Row, bool) {
+	if c.i >= len(c.t.IDs) {
+		return 0, nil, false
+	}
+	return c.t.IDs[c.i], c.t.Rows[c.i], true
+}
+func (c *sliceCursor) advance() error { c.i++; return nil }
+func (c *sliceCursor) close()         {}
+
+// streamCursor reads a CSV table sorted by patient_id from its file.
+type streamCursor struct {
+	f   *os.File
+	r   *csvRows
+	id  int64
+	row Row
+	ok  bool
+}
+
+func (c *streamCursor) head() (int64, Row, bool) { return c.id, c.row, c.ok }
+func (c *streamCursor) advance() error {
+	var err error
+	c.id, c.row, c.ok, err = c.r.next()
+	return err
+}
+func (c *streamCursor) close() { c.f.Close() }
+
+// openCSVRows opens a .csv or .csv.gz table for reading row by row.
+func openCSVRows(path, display string, ts *TableSchema) (*os.File, *csvRows, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil, validationErr("Missing file: %s", display)
+		}
+		return nil, nil, validationErr("%s: %v", pyRepr(display), err)
+	}
+	var r io.Reader = f
+	if FormatOf(path) == "csv.gz" {
+		gz, err := gzip.NewReader(f)
+		if err != nil {
+			f.Close()
+			return nil, nil, validationErr("%s: %v", pyRepr(display), err)
+		}
+		r = gz
+	}
+	rr, err := newCSVRows(r, display, ts)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, rr, nil
+}
+
+// checkCSVTable validates every row of a CSV table without keeping them, and reports
+// whether its rows are in ascending patient_id order.
+func checkCSVTable(path, display string, ts *TableSchema) (sorted bool, err error) {
+	f, rr, err := openCSVRows(path, display, ts)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	sorted = true
+	prev, first := int64(0), true
+	for {
+		id, _, ok, err := rr.next()
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			return sorted, nil
+		}
+		if !first && id < prev {
+			sorted = false
+		}
+		prev, first = id, false
+	}
+}
+
+// LoadDummyTables opens every table the program uses in dir (ehrQL's --dummy-tables), and
+// the files behind table_from_file tables, relative to workDir. Every file is validated
+// first, in table order, so errors are those of reading the whole tables; the rows are
+// then streamed by patient.
 func LoadDummyTables(p *Program, dir, workDir string) (*TablesSource, error) {
 	format := "csv"
 	if dir != "" {
@@ -369,34 +496,114 @@ func LoadDummyTables(p *Program, dir, workDir string) (*TablesSource, error) {
 			return nil, err
 		}
 	}
-	src := &TablesSource{rows: map[int64]*PatientRows{}}
+	type file struct{ path, display string }
+	files := make([]file, len(p.Tables))
+	sorted := make([]bool, len(p.Tables))
+	loaded := make([]*Table, len(p.Tables))
 	for ti, ts := range p.Tables {
-		var path, display string
+		var display string
 		if ts.Inline != nil {
 			display = ts.Inline.Path
-			path = abs(workDir, display)
 		} else {
 			display = filepath.ToSlash(filepath.Join(dir, ts.Name+"."+format))
-			path = abs(workDir, display)
 		}
-		t, err := ReadTableFile(path, display, ts)
-		if err != nil {
+		files[ti] = file{abs(workDir, display), display}
+		switch FormatOf(files[ti].path) {
+		case "csv", "csv.gz":
+			ok, err := checkCSVTable(files[ti].path, display, ts)
+			if err != nil {
+				return nil, err
+			}
+			sorted[ti] = ok
+		default:
+			// Arrow: loaded whole (and so validated) now.
+			t, err := ReadTableFile(files[ti].path, display, ts)
+			if err != nil {
+				return nil, err
+			}
+			loaded[ti] = t
+		}
+	}
+	src := &TablesSource{}
+	for ti, ts := range p.Tables {
+		f := files[ti]
+		if sorted[ti] {
+			fh, rr, err := openCSVRows(f.path, f.display, ts)
+			if err == nil {
+				c := &streamCursor{f: fh, r: rr}
+				if err = c.advance(); err != nil {
+					c.close()
+				} else {
+					src.curs = append(src.curs, c)
+					continue
+				}
+			}
+			src.Close()
 			return nil, err
 		}
-		for i, id := range t.IDs {
-			pr := src.rows[id]
-			if pr == nil {
-				pr = &PatientRows{ID: id, Tables: make([][]Row, len(p.Tables))}
-				src.rows[id] = pr
+		t := loaded[ti]
+		if t == nil {
+			var err error
+			if t, err = ReadTableFile(f.path, f.display, ts); err != nil {
+				src.Close()
+				return nil, err
 			}
-			pr.Tables[ti] = append(pr.Tables[ti], t.Rows[i])
+			src.Notes = append(src.Notes, fmt.Sprintf("%s is not sorted by patient_id, so it was read into memory; sort it to stream it", f.display))
+		}
+		idx := make([]int, len(t.IDs))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return t.IDs[idx[a]] < t.IDs[idx[b]] })
+		st := &Table{Schema: ts, IDs: make([]int64, len(idx)), Rows: make([]Row, len(idx))}
+		for i, k := range idx {
+			st.IDs[i], st.Rows[i] = t.IDs[k], t.Rows[k]
+		}
+		src.curs = append(src.curs, &sliceCursor{t: st})
+	}
+	return src, nil
+}
+
+// Next returns the next patient in ascending patient_id order: its rows of every table.
+func (s *TablesSource) Next() (*PatientRows, bool) {
+	if s.err != nil {
+		return nil, false
+	}
+	var minID int64
+	found := false
+	for _, c := range s.curs {
+		if id, _, ok := c.head(); ok && (!found || id < minID) {
+			minID, found = id, true
 		}
 	}
-	for id := range src.rows {
-		src.ids = append(src.ids, id)
+	if !found {
+		return nil, false
 	}
-	sort.Slice(src.ids, func(i, j int) bool { return src.ids[i] < src.ids[j] })
-	return src, nil
+	pr := &PatientRows{ID: minID, Tables: make([][]Row, len(s.curs))}
+	for ti, c := range s.curs {
+		for {
+			id, row, ok := c.head()
+			if !ok || id != minID {
+				break
+			}
+			pr.Tables[ti] = append(pr.Tables[ti], row)
+			if err := c.advance(); err != nil {
+				s.err = err
+				return nil, false
+			}
+		}
+	}
+	return pr, true
+}
+
+// Err is the error that ended Next early (a file that changed after it was validated).
+func (s *TablesSource) Err() error { return s.err }
+
+// Close closes the files being streamed.
+func (s *TablesSource) Close() {
+	for _, c := range s.curs {
+		c.close()
+	}
 }
 
 func abs(workDir, p string) string {
@@ -405,19 +612,6 @@ func abs(workDir, p string) string {
 	}
 	return filepath.Join(workDir, p)
 }
-
-// Next returns the next patient in ascending patient_id order.
-func (s *TablesSource) Next() (*PatientRows, bool) {
-	if s.pos >= len(s.ids) {
-		return nil, false
-	}
-	id := s.ids[s.pos]
-	s.pos++
-	return s.rows[id], true
-}
-
-// Len is the number of patients in the universe.
-func (s *TablesSource) Len() int { return len(s.ids) }
 
 // FileColumns reads the header of a dataset file.
 func FileColumns(path string) ([]string, error) {
