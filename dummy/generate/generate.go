@@ -52,6 +52,7 @@ type Generator struct {
 	rng      *rand.Rand
 	nextID   int64
 	made     int
+	timedOut bool
 	Attempts int
 	start    time.Time
 	patients int // index of the patients table, or -1
@@ -253,7 +254,7 @@ func (g *Generator) collectLiterals(extra ...qm.Series) {
 // Next returns the next generated patient, or false when the population size is reached
 // (or the time ran out).
 func (g *Generator) Next() (*engine.PatientRows, bool) {
-	if g.made >= g.opts.PopulationSize {
+	if g.timedOut || g.made >= g.opts.PopulationSize {
 		return nil, false
 	}
 	if g.start.IsZero() {
@@ -262,8 +263,11 @@ func (g *Generator) Next() (*engine.PatientRows, bool) {
 	for tries := 0; ; tries++ {
 		g.Attempts++
 		if g.Attempts&255 == 0 && time.Since(g.start) > g.opts.Timeout {
-			g.logf("generated %d of %d patients before the timeout of %s", g.made, g.opts.PopulationSize, g.opts.Timeout)
-			g.made = g.opts.PopulationSize
+			// As ehrQL: warn, and return the patients found so far (possibly none).
+			secs := g.opts.Timeout.Seconds()
+			g.logf("warning: Failed to find %d matching patients within %g seconds — giving up (found %d)", g.opts.PopulationSize, secs, g.made)
+			g.logf("Use e.g. `dataset.configure_dummy_data(timeout=%g)` to try for longer", 2*secs)
+			g.timedOut = true
 			return nil, false
 		}
 		id := g.nextID + 1
@@ -310,6 +314,9 @@ func (g *Generator) Next() (*engine.PatientRows, bool) {
 
 // Made is the number of patients generated so far.
 func (g *Generator) Made() int { return g.made }
+
+// TimedOut reports whether generation stopped at the timeout before the population size.
+func (g *Generator) TimedOut() bool { return g.timedOut }
 
 func (g *Generator) logf(format string, args ...any) {
 	if g.opts.Log != nil {
