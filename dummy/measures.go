@@ -86,9 +86,18 @@ func GenerateMeasures(ctx context.Context, o Options) error {
 		o.logf("osls: note: %s", n)
 	}
 	var src engine.Source
+	var gcols []engine.OutColumn
+	var rows []engine.MeasureRow
 	switch {
 	case o.DummyDataFile != "":
-		return errorf(ExitValidation, "osls cannot check a --dummy-data-file for measures yet; remove it to generate dummy measures")
+		cats := map[string][]string{}
+		for _, c := range engine.MeasureGroupColumns(mp.Program) {
+			cats[c.Name] = categoriesOf(c.Series)
+		}
+		o.logf("osls: reading dummy data from %s", o.DummyDataFile)
+		if gcols, rows, err = engine.ReadMeasuresFile(mp.Program, o.abs(o.DummyDataFile), o.DummyDataFile, cats, def.Measures.DisclosureControl); err != nil {
+			return err
+		}
 	case o.DummyTables != "":
 		ts, err := engine.LoadDummyTables(mp.Program, o.DummyTables, o.WorkDir)
 		if err != nil {
@@ -106,9 +115,10 @@ func GenerateMeasures(ctx context.Context, o Options) error {
 		}
 		src = g
 	}
-	gcols, rows, err := engine.EvaluateMeasures(ctx, mp.Program, src, def.Measures.DisclosureControl)
-	if err != nil {
-		return err
+	if src != nil {
+		if gcols, rows, err = engine.EvaluateMeasures(ctx, mp.Program, src, def.Measures.DisclosureControl); err != nil {
+			return err
+		}
 	}
 	if dir, ext, ok := engine.SplitDirOutput(o.Output); ok {
 		// One file per measure.

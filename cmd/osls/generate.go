@@ -162,16 +162,18 @@ func init() { extraCommands = append(extraCommands, newGenerateMeasuresCmd) }
 func newGenerateMeasuresCmd() *cobra.Command {
 	var d dummyFlags
 	cmd := &cobra.Command{
-		Use:   "generate-measures DEFINITION [--output FILE|DIR:EXT] [--dummy-tables DIR] [-- PARAMS...]",
+		Use:   "generate-measures DEFINITION [--output FILE|DIR:EXT] [--dummy-tables DIR] [--dummy-data-file FILE] [-- PARAMS...]",
 		Short: "Run an ehrQL measures definition on dummy data, without Docker",
 		Long: `Compute the measures of an ehrQL measures definition as ehrQL's generate-measures does:
 numerator and denominator sums per measure, interval and group, with disclosure control
 (counts of 7 or less become 0, others are rounded to 5) unless the definition turns it
-off. With --dummy-tables, over those tables; otherwise over generated patients. --output
-DIR:EXT writes one file per measure.
+off. With --dummy-tables, over those tables; with --dummy-data-file, check that ready-made
+measures file (measure, interval_start, interval_end, ratio, numerator, denominator and
+the group-by columns) and copy it; otherwise over generated patients. --output DIR:EXT
+writes one file per measure.
 
-Exit status: 0 on success, 10 for an error in the definition, 11 for invalid dummy tables,
-12 for a missing permission, 2 for a usage error.`,
+Exit status: 0 on success, 10 for an error in the definition, 11 for invalid dummy tables
+or dummy data, 12 for a missing permission, 2 for a usage error.`,
 		Args: definitionArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := d.prepare(cmd, args); err != nil {

@@ -160,3 +160,39 @@ func TestSchemaDummyData(t *testing.T) {
 		t.Errorf("exit %d: %s", code, out)
 	}
 }
+
+// generate-measures --dummy-data-file checks a measures file and copies it: generated
+// measures written as Arrow come back unchanged; a file missing columns exits 11.
+func TestGenerateMeasuresDummyDataFile(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "m.py"), []byte(`from ehrql import create_measures, months, INTERVAL
+from ehrql.tables.core import patients, clinical_events
+
+measures = create_measures()
+has_event = clinical_events.where(clinical_events.date.is_during(INTERVAL)).exists_for_patient()
+measures.define_measure(
+    name="events",
+    numerator=has_event,
+    denominator=patients.exists_for_patient(),
+    group_by={"sex": patients.sex},
+    intervals=months(3).starting_on("2022-01-01"),
+)
+`), 0o644)
+	args := []string{"generate-measures", "m.py", "--seed", "3", "--today", "2025-01-01", "--population-size", "200"}
+	want, errs, code := runIn(t, dir, args...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if _, errs, code := runIn(t, dir, append(args, "--output", "m.arrow")...); code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	got, errs, code := runIn(t, dir, "generate-measures", "m.py", "--dummy-data-file", "m.arrow")
+	if code != 0 || got != want {
+		t.Errorf("exit %d %s\ngot\n%s\nwant\n%s", code, errs, got, want)
+	}
+	os.WriteFile(filepath.Join(dir, "bad.csv"), []byte("measure,interval_start,interval_end\nevents,2022-01-01,2022-01-31\n"), 0o644)
+	_, errs, code = runIn(t, dir, "generate-measures", "m.py", "--dummy-data-file", "bad.csv")
+	if code != 11 || !strings.Contains(errs, "Missing columns in dummy data file bad.csv: ratio, numerator, denominator, sex") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+}

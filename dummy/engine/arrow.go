@@ -133,7 +133,7 @@ func readTableArrow(f *os.File, display string, ts *TableSchema) (*Table, error)
 			colOf[j] = i
 		}
 	}
-	if pid < 0 {
+	if pid < 0 && !ts.NoPatient {
 		return nil, validationErr("%s: missing column 'patient_id'", pyRepr(display))
 	}
 	t := &Table{Schema: ts}
@@ -145,9 +145,12 @@ func readTableArrow(f *os.File, display string, ts *TableSchema) (*Table, error)
 		}
 		for i := 0; i < int(rec.NumRows()); i++ {
 			rowNum++
-			idv, err := arrowVal(rec.Column(pid), i, qm.TInt)
-			if err != nil || idv.K != KInt {
-				return nil, validationErr("%s, row %d: column 'patient_id': %v", pyRepr(display), rowNum, err)
+			idv := Int(0)
+			if !ts.NoPatient {
+				idv, err = arrowVal(rec.Column(pid), i, qm.TInt)
+				if err != nil || idv.K != KInt {
+					return nil, validationErr("%s, row %d: column 'patient_id': %v", pyRepr(display), rowNum, err)
+				}
 			}
 			row := make(Row, len(ts.Columns))
 			for j, c := range ts.Columns {

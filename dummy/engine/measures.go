@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"math"
+	"os"
 	"sort"
 	"strings"
 
@@ -188,16 +189,10 @@ func EvaluateMeasures(ctx context.Context, p *Program, src Source, disclosure bo
 			}
 		}
 	}
-	// Group-by columns, by first use.
-	var gcols []OutColumn
+	gcols := MeasureGroupColumns(p)
 	gidx := map[string]int{}
-	for _, m := range p.measures {
-		for _, g := range m.groups {
-			if _, ok := gidx[g.Name]; !ok {
-				gidx[g.Name] = len(gcols)
-				gcols = append(gcols, OutColumn{Name: g.Name, Type: g.Type})
-			}
-		}
+	for i, g := range gcols {
+		gidx[g.Name] = i
 	}
 	// Row order: measure groups (denominator + intervals) by first definition; intervals
 	// ascending; group-by column sets by first use; group values by first appearance;
@@ -280,6 +275,94 @@ func EvaluateMeasures(ctx context.Context, p *Program, src Source, disclosure bo
 				}
 			}
 		}
+	}
+	return gcols, rows, nil
+}
+
+// MeasureGroupColumns are the group-by columns of a measures program, by first use.
+func MeasureGroupColumns(p *Program) []OutColumn {
+	var gcols []OutColumn
+	seen := map[string]bool{}
+	for _, m := range p.measures {
+		for _, g := range m.groups {
+			if !seen[g.Name] {
+				seen[g.Name] = true
+				gcols = append(gcols, OutColumn{Name: g.Name, Type: g.Type, Series: g.Series})
+			}
+		}
+	}
+	return gcols
+}
+
+// ReadMeasuresFile reads a --dummy-data-file for generate-measures with ehrQL's column
+// specs: measure (one of the measure names), interval_start and interval_end (dates, not
+// NULL), ratio (float), numerator and denominator (ints), then the group-by columns with
+// their types (groupCats gives categories by column name, when known). Every column must
+// be present; others are ignored. With disclosure, numerators and denominators are
+// rounded and ratios recomputed, as ehrQL does for dummy measures.
+func ReadMeasuresFile(p *Program, path, display string, groupCats map[string][]string, disclosure bool) ([]OutColumn, []MeasureRow, error) {
+	gcols := MeasureGroupColumns(p)
+	var names []string
+	for _, m := range p.measures {
+		names = append(names, m.Name)
+	}
+	ts := &TableSchema{Name: "measures", NoPatient: true, Used: map[string]bool{}}
+	for _, c := range append(append([]OutColumn(nil), MeasureColumns...), gcols...) {
+		col := qm.Column{Name: c.Name, Type: c.Type, Categories: groupCats[c.Name]}
+		if c.Name == "measure" {
+			col.Categories = names
+		}
+		ts.Columns = append(ts.Columns, col)
+	}
+	if FormatOf(path) == "" {
+		return nil, nil, validationErr("%s: the dummy data file must be .csv, .csv.gz or .arrow", display)
+	}
+	have, err := FileColumns(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil, validationErr("Missing file: %s", display)
+		}
+		return nil, nil, validationErr("%s: %v", display, err)
+	}
+	hs := map[string]bool{}
+	for _, h := range have {
+		hs[h] = true
+	}
+	var missing []string
+	for _, c := range ts.Columns {
+		if !hs[c.Name] {
+			missing = append(missing, c.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, nil, validationErr("Missing columns in dummy data file %s: %s", display, strings.Join(missing, ", "))
+	}
+	t, err := ReadTableFile(path, display, ts)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows := make([]MeasureRow, len(t.Rows))
+	for i, r := range t.Rows {
+		for j := 0; j < 3; j++ {
+			if r[j].K == KNull {
+				return nil, nil, validationErr("%s, row %d: column %s: NULL values are not allowed", pyRepr(display), i+1, pyRepr(ts.Columns[j].Name))
+			}
+		}
+		if disclosure {
+			num, den := r[4], r[5]
+			if num.K == KInt {
+				num = Int(roundSmall(num.I))
+			}
+			if den.K == KInt {
+				den = Int(roundSmall(den.I))
+			}
+			ratio := Null
+			if num.K == KInt && den.K == KInt && den.I != 0 {
+				ratio = Float(float64(num.I) / float64(den.I))
+			}
+			r[3], r[4], r[5] = ratio, num, den
+		}
+		rows[i] = MeasureRow{Measure: r[0].Text(), Vals: r[1:]}
 	}
 	return gcols, rows, nil
 }

@@ -18,6 +18,7 @@ type TableSchema struct {
 	Inline     *qm.InlineTable // set for table_from_file tables
 	Permission string
 	Used       map[string]bool // columns the definition refers to
+	NoPatient  bool            // rows without patient_id (a measures file); IDs are 0
 }
 
 // ColumnIndex returns the position of a column, or -1.

@@ -294,7 +294,7 @@ func newCSVRows(r io.Reader, name string, ts *TableSchema) (*csvRows, error) {
 			colOf[j] = i
 		}
 	}
-	if pidCol < 0 {
+	if pidCol < 0 && !ts.NoPatient {
 		return nil, validationErr("%s: missing column 'patient_id'", pyRepr(name))
 	}
 	return &csvRows{cr: cr, name: name, ts: ts, header: header, pidCol: pidCol, colOf: colOf}, nil
@@ -314,9 +314,12 @@ func (c *csvRows) next() (id int64, row Row, ok bool, err error) {
 	if len(rec) != len(c.header) {
 		return 0, nil, false, validationErr("%s, row %d: expected %d values (one per header column) but found %d", pyRepr(name), rowNum, len(c.header), len(rec))
 	}
-	id, good := ParseInt(rec[c.pidCol])
-	if !good {
-		return 0, nil, false, validationErr("%s, row %d: column 'patient_id': invalid literal for int() with base 10: %s", pyRepr(name), rowNum, pyRepr(rec[c.pidCol]))
+	if c.pidCol >= 0 && !c.ts.NoPatient {
+		var good bool
+		id, good = ParseInt(rec[c.pidCol])
+		if !good {
+			return 0, nil, false, validationErr("%s, row %d: column 'patient_id': invalid literal for int() with base 10: %s", pyRepr(name), rowNum, pyRepr(rec[c.pidCol]))
+		}
 	}
 	row = make(Row, len(c.ts.Columns))
 	for j, col := range c.ts.Columns {
