@@ -255,8 +255,12 @@ func newGenerator(o *Options, p *engine.Program, pop qm.Series, cfg qm.DummyConf
 		pop = qm.NewFunction(qm.FnAnd, qm.TBool, pop, cfg.Constraint)
 	}
 	timeout := time.Duration(cfg.Timeout) * time.Second
+	files, err := o.inlineFiles(p)
+	if err != nil {
+		return nil, err
+	}
 	return generate.New(p, generate.Options{
-		PopulationSize: size, Seed: o.Seed, Today: o.Today, Timeout: timeout, Version: o.Version, Population: pop, Targets: targets,
+		PopulationSize: size, Seed: o.Seed, Today: o.Today, Timeout: timeout, Version: o.Version, Population: pop, Targets: targets, Files: files,
 		Log: func(format string, args ...any) { o.logf("osls: "+format, args...) },
 	})
 }

@@ -35,8 +35,17 @@ type Options struct {
 	Population qm.Series
 	// Targets are the expected distributions of variables (see targets.go).
 	Targets []Target
-	Log     func(format string, args ...any)
+	// Files are the rows of table_from_file tables whose files exist, by table index in
+	// the program. When any is given, patients take their ids from the files (every id in
+	// any of them, ascending, each at most once, whatever PopulationSize), and those tables
+	// hold the files' rows instead of generated ones.
+	Files map[int]*engine.Table
+	Log   func(format string, args ...any)
 }
+
+// fileTries is how many candidates are made for a patient id from a file before the id
+// is left out (its file rows, or everything else, fail the population).
+const fileTries = 200
 
 // Generator produces dummy patients.
 type Generator struct {
@@ -65,8 +74,13 @@ type Generator struct {
 	drawn    []int
 	// exclusive is set while the plans of expected distributions are built: a row asked
 	// for a picked value must be the only row of its frame, so that it is the one picked.
-	exclusive bool
-	nRandom   []int // per table, how many of the last patient's rows were not from templates
+	exclusive   bool
+	nRandom     []int                    // per table, how many of the last patient's rows were not from templates
+	fileRows    []map[int64][]engine.Row // per table: rows read from its file, by patient id
+	fileIDs     []int64                  // patient ids of the files, ascending
+	fileNext    int                      // index in fileIDs of the next id to generate
+	fileTry     int                      // candidates made for fileIDs[fileNext]
+	fileSkipped int                      // ids left out after fileTries candidates
 }
 
 // SetIntervals makes the generator evaluate the population in a random one of these
@@ -108,6 +122,7 @@ func New(prog *engine.Program, opts Options) (*Generator, error) {
 	g.rng = rand.New(rand.NewPCG(opts.Seed, 0x6f736c73))
 	g.ev = engine.NewEvaluator(prog)
 	g.setupColumns()
+	g.setupFiles()
 	pop := opts.Population
 	if pop == nil {
 		return nil, fmt.Errorf("generate: no population")
@@ -164,6 +179,52 @@ func (g *Generator) setupColumns() {
 			g.deaths = ti
 		}
 	}
+}
+
+// setupFiles indexes the rows of table_from_file tables read from files by patient id.
+func (g *Generator) setupFiles() {
+	if len(g.opts.Files) == 0 {
+		return
+	}
+	g.fileRows = make([]map[int64][]engine.Row, len(g.prog.Tables))
+	seen := map[int64]bool{}
+	for ti, t := range g.opts.Files {
+		if ti < 0 || ti >= len(g.prog.Tables) || t == nil {
+			continue
+		}
+		m := map[int64][]engine.Row{}
+		for i, id := range t.IDs {
+			m[id] = append(m[id], t.Rows[i])
+			if !seen[id] {
+				seen[id] = true
+				g.fileIDs = append(g.fileIDs, id)
+			}
+		}
+		g.fileRows[ti] = m
+	}
+	sort.Slice(g.fileIDs, func(a, b int) bool { return g.fileIDs[a] < g.fileIDs[b] })
+}
+
+// nextCandidateID is the id of the next candidate patient, or false when there is none (every id
+// of the files has been tried).
+func (g *Generator) nextCandidateID() (int64, bool) {
+	if g.fileRows == nil {
+		return g.nextID + 1, true
+	}
+	for g.fileNext < len(g.fileIDs) && g.fileTry >= fileTries {
+		g.fileSkipped++
+		g.fileNext++
+		g.fileTry = 0
+	}
+	if g.fileNext >= len(g.fileIDs) {
+		if g.fileSkipped > 0 {
+			g.logf("note: %d of the %d patient ids of the table_from_file files were left out: no generated patient with their rows matched the population in %d tries", g.fileSkipped, len(g.fileIDs), fileTries)
+			g.fileSkipped = 0
+		}
+		return 0, false
+	}
+	g.fileTry++
+	return g.fileIDs[g.fileNext], true
 }
 
 // colOf resolves a column selection to its spec.
@@ -254,7 +315,7 @@ func (g *Generator) collectLiterals(extra ...qm.Series) {
 // Next returns the next generated patient, or false when the population size is reached
 // (or the time ran out).
 func (g *Generator) Next() (*engine.PatientRows, bool) {
-	if g.timedOut || g.made >= g.opts.PopulationSize {
+	if g.timedOut || (g.fileRows == nil && g.made >= g.opts.PopulationSize) {
 		return nil, false
 	}
 	if g.start.IsZero() {
@@ -270,7 +331,10 @@ func (g *Generator) Next() (*engine.PatientRows, bool) {
 			g.timedOut = true
 			return nil, false
 		}
-		id := g.nextID + 1
+		id, ok := g.nextCandidateID()
+		if !ok {
+			return nil, false
+		}
 		pp := g.patientPlan()
 		if len(g.targets) > 0 {
 			// Outcomes are drawn once per patient, and again only when many tries with
@@ -290,6 +354,9 @@ func (g *Generator) Next() (*engine.PatientRows, bool) {
 			continue
 		}
 		for _, f := range pp.forbids {
+			if g.fileRows != nil && g.fileRows[f.table] != nil {
+				continue // a file's rows are as they are
+			}
 			g.forbid(pr, f)
 		}
 		g.ev.Reset(pr)
@@ -307,6 +374,10 @@ func (g *Generator) Next() (*engine.PatientRows, bool) {
 			}
 		}
 		g.nextID = id
+		if g.fileRows != nil {
+			g.fileNext++
+			g.fileTry = 0
+		}
 		g.made++
 		return pr, true
 	}
@@ -771,6 +842,17 @@ func (g *Generator) patient(id int64, pp *patientPlan) *engine.PatientRows {
 	}
 	life := [2]int64{dob.I, hi}
 	for ti, ts := range g.prog.Tables {
+		if g.fileRows != nil && g.fileRows[ti] != nil {
+			// The file's rows, copied: forbid and the evaluator may reorder a slice.
+			src := g.fileRows[ti][id]
+			rows := make([]engine.Row, len(src))
+			for k, row := range src {
+				rows[k] = append(engine.Row(nil), row...)
+			}
+			g.nRandom[ti] = len(rows)
+			pr.Tables[ti] = rows
+			continue
+		}
 		var n int
 		switch {
 		case ti == g.patients:
