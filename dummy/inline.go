@@ -1,17 +1,14 @@
 package dummy
 
 import (
-	"encoding/json"
 	"os"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 
-	"github.com/goccy/go-yaml"
-
+	"github.com/opensafely-core/osls/analysis"
 	"github.com/opensafely-core/osls/dummy/engine"
-	"github.com/opensafely-core/osls/schema"
 )
 
 // inlineFiles reads the files of the program's table_from_file tables that exist (paths
@@ -54,34 +51,22 @@ func (o *Options) inlineFiles(p *engine.Program) (map[int]*engine.Table, error) 
 }
 
 // producingAction returns the actions of the study's project.yaml whose outputs match a
-// file (comma-separated), or "" when none does or there is no readable project.yaml.
+// file (comma-separated), or "" when none does or there is no readable project.yaml. It reads
+// the project and matches outputs as the checker and the runner do.
 func (o *Options) producingAction(file string) string {
-	src, err := os.ReadFile(o.abs("project.yaml"))
+	src, err := os.ReadFile(o.abs(analysis.ProjectFile))
 	if err != nil {
 		return ""
 	}
-	js, err := yaml.YAMLToJSON(src)
-	if err != nil {
-		return ""
-	}
-	var proj schema.Project
-	if err := json.Unmarshal(js, &proj); err != nil {
-		return ""
-	}
+	proj := analysis.ParseProject(analysis.ProjectFile, src)
 	file = path.Clean(filepath.ToSlash(file))
 	var names []string
-	for name, a := range proj.Actions {
-		found := false
-		for _, level := range schema.PrivacyLevels {
-			for _, pat := range a.Outputs.Level(level) {
-				pat = path.Clean(filepath.ToSlash(pat))
-				if ok, _ := path.Match(pat, file); ok || pat == file {
-					found = true
-				}
+	for _, a := range proj.Actions {
+		for _, out := range a.Outputs {
+			if analysis.MatchOutput(out.Path, file) {
+				names = append(names, a.ID)
+				break
 			}
-		}
-		if found {
-			names = append(names, name)
 		}
 	}
 	sort.Strings(names)
