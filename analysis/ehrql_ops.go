@@ -469,11 +469,29 @@ func (in *interp) datasetMethod(fr *frame, c *callCtx, d *datasetV, name string)
 			return unknown
 		}
 		et := &eventTableV{cols: map[string]val{}}
-		for k, v := range c.kw {
-			if k != "name" {
-				et.cols[k] = v
+		table := qm.EventTable{Name: string(name)}
+		var domain qm.Series
+		for _, kw := range c.node.Keywords { // columns in the order written
+			k := kw.Arg
+			v, ok := c.kw[k]
+			if k == "" || k == "name" || !ok {
+				continue
 			}
+			et.cols[k] = v
+			s, ok := in.expectSeries(fr, v, rng(c.kwN[k].Value), "invalid column '"+k+"' of event table '"+string(name)+"'")
+			if !ok || s == nil {
+				continue
+			}
+			if s.Dim() == qm.Event {
+				if domain != nil && !qm.SameDomain(domain, s) {
+					in.reportDomain(fr, c.kwN[k].Value)
+					continue
+				}
+				domain = s
+			}
+			table.Columns = append(table.Columns, qm.Variable{Name: k, Series: s})
 		}
+		st.ds.EventTables = append(st.ds.EventTables, table)
 		if st.values == nil {
 			st.values = map[string]val{}
 		}

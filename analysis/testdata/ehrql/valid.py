@@ -90,3 +90,5 @@ dataset.first_day = patients.date_of_birth.to_first_of_month()
 for i in range(1, 3):
     dataset.add_column(f"cause_{i:02d}", getattr(ons_deaths, f"cause_of_death_{i:02d}").is_in(["U071"]))
 fmt_only = f"{3.14159:.2f}"
+events_table = events.where(events.snomedct_code.is_in(asthma))
+dataset.add_event_table("asthma_events", date=events_table.date, code=events_table.snomedct_code)
