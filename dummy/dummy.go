@@ -131,6 +131,9 @@ func checkPermissions(p *engine.Program, claimed []string) error {
 			missing = append(missing, fmt.Sprintf("%s (table %s)", t.Permission, t.Name))
 		}
 	}
+	if len(p.EventTables) > 0 && !have["event_level_data"] && !have["*"] {
+		missing = append(missing, "event_level_data (add_event_table)")
+	}
 	if len(missing) == 0 {
 		return nil
 	}
@@ -201,9 +204,23 @@ func GenerateDataset(ctx context.Context, o Options) error {
 	if o.DummyDataFile != "" {
 		return o.copyDummyData(ctx, p)
 	}
+	if err := o.checkTablesOutput(len(p.EventTables)); err != nil {
+		return err
+	}
 	w, abort, err := o.outputWriter("dataset")
 	if err != nil {
 		return err
+	}
+	var events []engine.Writer
+	for _, et := range p.EventTables {
+		ew, eabort, err := o.outputWriter(pyQuote(et.Name))
+		if err != nil {
+			abort()
+			return err
+		}
+		events = append(events, ew)
+		prev := abort
+		abort = func() { eabort(); prev() }
 	}
 	var src engine.Source
 	if o.DummyTables != "" {
@@ -236,11 +253,57 @@ func GenerateDataset(ctx context.Context, o Options) error {
 			}
 		}()
 	}
-	if _, err := engine.Evaluate(ctx, p, src, w); err != nil {
+	if _, err := engine.Evaluate(ctx, p, src, w, events...); err != nil {
 		abort()
 		return err
 	}
-	return w.Close()
+	if err := w.Close(); err != nil {
+		abort()
+		return err
+	}
+	for _, ew := range events {
+		if err := ew.Close(); err != nil {
+			abort()
+			return err
+		}
+	}
+	return nil
+}
+
+// checkTablesOutput fails, as ehrQL does, when a dataset has more results tables than the
+// main one (event tables) but the output is a single file or stdout.
+func (o *Options) checkTablesOutput(events int) error {
+	if events == 0 {
+		return nil
+	}
+	if _, _, ok := engine.SplitDirOutput(o.Output); ok {
+		return nil
+	}
+	n := events + 1
+	if o.Output == "" {
+		return &engine.FileValidationError{Msg: fmt.Sprintf("Attempting to write %d tables, but output only supports a single table\n  write them to a directory instead, e.g. --output output/dataset/:csv", n)}
+	}
+	// Python's Path(out).parent / stem, then :suffix (so ds.csv.gz suggests ds.csv/:gz).
+	dir, base := filepath.Split(o.Output)
+	ext := filepath.Ext(base)
+	stem := strings.TrimSuffix(base, ext)
+	try := filepath.ToSlash(filepath.Join(dir, stem)) + "/:" + strings.TrimPrefix(ext, ".")
+	return &engine.FileValidationError{Msg: fmt.Sprintf("Attempting to write %d tables, but output only supports a single table\n  Instead of -> %s\n         try -> %s", n, o.Output, try)}
+}
+
+// pyQuote escapes a table name for its file name as Python's urllib.parse.quote(name,
+// safe="") does.
+func pyQuote(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_.-~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }
 
 func newGenerator(o *Options, p *engine.Program, pop qm.Series, cfg qm.DummyConfig, targets ...generate.Target) (*generate.Generator, error) {

@@ -95,6 +95,8 @@ type Program struct {
 	byKey      map[string]int
 	Population int // node of the population condition
 	Columns    []OutColumn
+	// EventTables are the add_event_table outputs, in definition order.
+	EventTables []EventTableOut
 	// Notes lists what the engine had to approximate (reported once per run).
 	Notes []string
 
@@ -120,15 +122,57 @@ func Compile(ds *qm.Dataset) (*Program, error) {
 	for i, v := range ds.Variables {
 		vars[i] = rw.ser(v.Series)
 	}
+	evs := make([][]qm.Series, len(ds.EventTables))
+	for i, et := range ds.EventTables {
+		for _, c := range et.Columns {
+			evs[i] = append(evs[i], rw.ser(c.Series))
+		}
+	}
 	p := newProgram()
 	roots := append([]qm.Series{pop}, vars...)
+	for _, ss := range evs {
+		roots = append(roots, ss...)
+	}
 	p.collectPickColumns(roots)
 	p.Population = p.series(pop)
 	for i, v := range ds.Variables {
 		p.Columns = append(p.Columns, OutColumn{Name: v.Name, Type: vars[i].Type(), Series: vars[i], node: p.series(vars[i])})
 	}
+	for i, et := range ds.EventTables {
+		p.EventTables = append(p.EventTables, p.eventTable(et, evs[i]))
+	}
 	p.finish(rw)
 	return p, nil
+}
+
+// EventTableOut is a compiled add_event_table output: one row per row of its columns'
+// domain frame, in table row order, for each patient in the population.
+type EventTableOut struct {
+	Name    string
+	Columns []OutColumn
+	frame   int // node of the domain frame; -1 when every column is patient-level
+}
+
+// eventTable compiles an event table whose column series have been rewritten.
+func (p *Program) eventTable(et qm.EventTable, ss []qm.Series) EventTableOut {
+	out := EventTableOut{Name: et.Name, frame: -1}
+	for i, c := range et.Columns {
+		id := p.series(ss[i])
+		out.Columns = append(out.Columns, OutColumn{Name: c.Name, Type: ss[i].Type(), Series: ss[i], node: id})
+		n := p.nodes[id]
+		if !n.event || out.frame >= 0 {
+			continue
+		}
+		if d := ss[i].Domain(); d != nil {
+			if fid, ok := p.byKey["F"+d.Key]; ok {
+				out.frame = fid
+			}
+		}
+		if out.frame < 0 {
+			out.frame = p.tableFrame(n.table)
+		}
+	}
+	return out
 }
 
 func newProgram() *Program {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // Source yields patients in ascending patient_id order.
@@ -33,9 +34,19 @@ func (p *Program) CheckPopulation() error {
 }
 
 // Evaluate writes the dataset for every patient of src in the population.
-func Evaluate(ctx context.Context, p *Program, src Source, w Writer) (rows int, err error) {
+// events, when given, receive the program's event tables (one writer per table, in
+// order); rows counts the dataset's rows.
+func Evaluate(ctx context.Context, p *Program, src Source, w Writer, events ...Writer) (rows int, err error) {
+	if len(events) != 0 && len(events) != len(p.EventTables) {
+		return 0, fmt.Errorf("engine: %d event table writers for %d event tables", len(events), len(p.EventTables))
+	}
 	if err := w.Header(p.Columns); err != nil {
 		return 0, err
+	}
+	for i, ew := range events {
+		if err := ew.Header(p.EventTables[i].Columns); err != nil {
+			return 0, err
+		}
 	}
 	ev := NewEvaluator(p)
 	var buf []Val
@@ -60,6 +71,11 @@ func Evaluate(ctx context.Context, p *Program, src Source, w Writer) (rows int, 
 		if err := w.Row(pr.ID, buf); err != nil {
 			return rows, err
 		}
+		for i, ew := range events {
+			if buf, err = ev.EventRows(i, buf, func(vals []Val) error { return ew.Row(pr.ID, vals) }); err != nil {
+				return rows, err
+			}
+		}
 		rows++
 	}
 	return rows, nil
@@ -79,4 +95,44 @@ func (e *Evaluator) EvalVec(id int) []Val {
 func (p *Program) IsEvent(id int) (bool, int) {
 	n := p.nodes[id]
 	return n.event, n.table
+}
+
+// EventRows evaluates event table t (an index into Program.EventTables) for the current
+// patient, calling emit with each row's values (after patient_id) in the order of the
+// rows of the table's domain frame. buf is scratch space, returned for reuse.
+func (e *Evaluator) EventRows(t int, buf []Val, emit func([]Val) error) ([]Val, error) {
+	et := &e.prog.EventTables[t]
+	if len(e.stamp) < len(e.prog.nodes) {
+		e.grow()
+	}
+	if et.frame < 0 {
+		buf = buf[:0]
+		for _, c := range et.Columns {
+			buf = append(buf, e.scalar(c.node))
+		}
+		return buf, emit(buf)
+	}
+	cols := make([][]Val, len(et.Columns))
+	scal := make([]Val, len(et.Columns))
+	for j, c := range et.Columns {
+		if e.prog.nodes[c.node].event {
+			cols[j] = e.vec(c.node)
+		} else {
+			scal[j] = e.scalar(c.node)
+		}
+	}
+	for _, r := range e.frame(et.frame) {
+		buf = buf[:0]
+		for j := range et.Columns {
+			if cols[j] != nil {
+				buf = append(buf, cols[j][r])
+			} else {
+				buf = append(buf, scal[j])
+			}
+		}
+		if err := emit(buf); err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
