@@ -754,18 +754,12 @@ func (in *interp) helperProperty(fr *frame, f *frameV, h schema.EhrQLMethod, n p
 	return &seriesV{s: qm.NewFunction(qm.FnOp("Helper:"+h.Name), t, qm.NewColumn(f.f, "patient_id", qm.TInt))}
 }
 
+// qmTypeOfResult is the element type named by a catalogue result rule, for the rules that
+// name a plain type; other rules ("same", "frame", ...) give Unknown.
 func qmTypeOfResult(r string) qm.Type {
 	switch r {
-	case "bool":
-		return qm.TBool
-	case "int":
-		return qm.TInt
-	case "float":
-		return qm.TFloat
-	case "str":
-		return qm.TStr
-	case "date":
-		return qm.TDate
+	case "bool", "int", "float", "str", "date":
+		return qmType(schema.EhrQLType{Kind: r})
 	}
 	return qm.TUnknown
 }
