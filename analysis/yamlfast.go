@@ -424,15 +424,11 @@ func (p *fastParser) quoted(v, e int, q byte) *Node {
 	if q == '"' {
 		style = StyleDouble
 	}
-	if p.i < len(p.lines) && !p.lines[p.i].blank && p.lines[p.i].indent > p.lines[p.i-1].indent && !p.continuesMapping() {
+	if p.moreIndented() {
 		return p.fail()
 	}
 	return &Node{Kind: KindScalar, Tag: "str", Style: style, Value: sb.String(), Range: p.rng(v, i+1)}
 }
-
-// continuesMapping is always false: anything more indented after a finished value is left
-// to the library, which knows what it means.
-func (p *fastParser) continuesMapping() bool { return false }
 
 // flowItem reads one plain or quoted scalar of a one-line flow collection, ending at one of
 // stops; it returns the node and the position after it.
